@@ -1,0 +1,56 @@
+// Package guard is the orchestrator: it parses the command line, dispatches
+// k9s-guard's own subcommands, and wires the launcher, the gateway, the
+// step-up machinery and the audit trail together. It is the only package
+// that knows about all the others.
+package guard
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// App carries everything the program takes from its surroundings, so that
+// every command can run headless in tests.
+type App struct {
+	Stdin   *os.File
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Getenv  func(string) string
+	Now     func() time.Time
+	Version string
+}
+
+// ExitError carries a specific exit code up to main.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// usageError marks a command-line mistake (exit code 2).
+func usageError(format string, args ...any) error {
+	return &ExitError{Code: 2, Err: fmt.Errorf(format, args...)}
+}
+
+// exitCode maps an error returned by a command to the process exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	return 1
+}

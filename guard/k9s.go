@@ -1,0 +1,64 @@
+package guard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// installHint tells a user without K9s how to get the version k9s-guard is
+// tested with.
+const installHint = `install it with "brew install derailed/k9s/k9s" or "go install github.com/derailed/k9s@v0.50.16", or point --k9s or K9S_GUARD_K9S at it`
+
+// findK9s resolves the K9s binary: --k9s, then $K9S_GUARD_K9S, then k9s on
+// PATH. The error is one line that says how to fix it.
+func (a *App) findK9s(flag string) (string, error) {
+	path, from := flag, "--k9s"
+	if path == "" {
+		path, from = a.Getenv("K9S_GUARD_K9S"), "K9S_GUARD_K9S"
+	}
+	if path == "" {
+		p, err := exec.LookPath("k9s")
+		if err != nil {
+			return "", &ExitError{Code: 2, Err: fmt.Errorf("k9s not found on PATH: %s", installHint)}
+		}
+		return p, nil
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return "", &ExitError{Code: 2, Err: fmt.Errorf("k9s not found at %s (from %s): %s", path, from, installHint)}
+	case st.IsDir() || st.Mode().Perm()&0o111 == 0:
+		return "", &ExitError{Code: 2, Err: fmt.Errorf("k9s at %s (from %s) is not an executable file: %s", path, from, installHint)}
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path, nil
+	}
+	return abs, nil
+}
+
+// k9sVersion asks K9s for its version ("v0.50.16"), or says why it cannot.
+func k9sVersion(ctx context.Context, path string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, "version", "--short")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("run %s version: %w", path, err)
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && strings.EqualFold(strings.TrimSuffix(f[0], ":"), "version") {
+			return f[1], nil
+		}
+	}
+	return "", errors.New("k9s version printed no version")
+}

@@ -1,0 +1,133 @@
+package guard
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"slices"
+
+	"github.com/spf13/cobra"
+)
+
+// version is stamped at build time with -ldflags "-X ...guard.version=v1.2.3".
+var version = ""
+
+// Version reports k9s-guard's version: the stamped one, else the module
+// version from the build info, else "dev".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Run is the whole program: main calls it and exits with its result.
+func (a *App) Run(ctx context.Context, args []string) int {
+	err := a.run(ctx, args)
+	if err != nil {
+		if ee, ok := err.(*ExitError); !ok || ee.Err != nil {
+			fmt.Fprintf(a.Stderr, "error: %v\n", err)
+		}
+	}
+	return exitCode(err)
+}
+
+func (a *App) run(ctx context.Context, args []string) error {
+	root := a.rootCommand()
+	// k9s-guard's own subcommands and help go to the command tree; anything
+	// else is a K9s command line, passed through verbatim.
+	if len(args) > 0 && a.isOwnCommand(root, args[0]) {
+		root.SetArgs(args)
+		return root.ExecuteContext(ctx)
+	}
+	la, err := parseLaunchArgs(args)
+	if err != nil {
+		return err
+	}
+	code, err := a.launch(ctx, la)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+func (a *App) isOwnCommand(root *cobra.Command, word string) bool {
+	if slices.Contains([]string{"-h", "--help", "help", "--version"}, word) {
+		return true
+	}
+	for _, c := range root.Commands() {
+		if c.Name() == word || slices.Contains(c.Aliases, word) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *App) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "k9s-guard [--profile FILE] [--k9s PATH] [k9s flags...]",
+		Short: "Run K9s with step-up authentication for dangerous actions",
+		Long: `k9s-guard runs K9s unchanged, and asks for a one-time passcode before a
+destructive or sensitive action (delete, kill, edit, scale, exec, port-forward,
+reading secrets...) in a context your profile marks as protected. A right code
+opens a short window with elevated credentials; then privileges fall back.
+
+Every flag k9s-guard does not know is passed to K9s verbatim.`,
+		Example: `  k9s-guard                          # K9s, guarded, on the current context
+  k9s-guard --context prod -n shop   # any K9s flags
+  k9s-guard --profile ./profile.yaml # another profile
+  k9s-guard version                  # k9s-guard and K9s versions`,
+		Version:           Version(),
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		DisableAutoGenTag: true,
+	}
+	root.SetOut(a.Stdout)
+	root.SetErr(a.Stderr)
+	root.SetIn(a.Stdin)
+	root.SetVersionTemplate("k9s-guard {{.Version}}\n")
+	root.Flags().String("profile", "", "profile file (default $XDG_CONFIG_HOME/k9s-guard/profile.yaml, or $K9S_GUARD_PROFILE)")
+	root.Flags().String("k9s", "", "K9s binary (default $K9S_GUARD_K9S, else k9s on PATH)")
+	root.AddCommand(a.versionCommand())
+	for _, add := range extraCommands {
+		root.AddCommand(add(a))
+	}
+	return root
+}
+
+// extraCommands are registered by the files that define them.
+var extraCommands []func(*App) *cobra.Command
+
+func (a *App) versionCommand() *cobra.Command {
+	var k9sPath string
+	c := &cobra.Command{
+		Use:   "version",
+		Short: "Print k9s-guard's version and the K9s it would run",
+		Example: `  k9s-guard version
+  k9s-guard version --k9s /opt/k9s/bin/k9s`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(a.Stdout, "k9s-guard %s\n", Version())
+			path, err := a.findK9s(k9sPath)
+			if err != nil {
+				fmt.Fprintf(a.Stdout, "k9s       not found (%v)\n", err)
+				return nil
+			}
+			v, err := k9sVersion(cmd.Context(), path)
+			if err != nil {
+				fmt.Fprintf(a.Stdout, "k9s       %s (version unknown: %v)\n", path, err)
+				return nil
+			}
+			fmt.Fprintf(a.Stdout, "k9s       %s (%s)\n", v, path)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&k9sPath, "k9s", "", "K9s binary")
+	return c
+}

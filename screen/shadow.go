@@ -1,0 +1,193 @@
+// Package screen keeps a shadow copy of what K9s has drawn, by feeding its
+// output to a terminal emulator of the same size, and reads K9s's state off
+// it: the current context from the header, the current view from the table
+// title and breadcrumbs, whether a prompt, filter or dialog is open, and
+// whether K9s has handed the terminal to a shell or an editor.
+//
+// Feeding never blocks the caller: output is appended to an in-memory queue
+// that a separate goroutine drains into the emulator, so a slow emulator can
+// only make the shadow lag, never the user's terminal.
+package screen
+
+import (
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/vt"
+)
+
+// Modes are the terminal modes K9s may leave switched on if it dies; the
+// launcher switches each one off again on the way out.
+type Modes struct {
+	AltScreen    bool
+	CursorHidden bool
+	Mouse        bool // any mouse tracking mode
+	Paste        bool // bracketed paste
+	AppCursor    bool // application cursor keys
+}
+
+// Shadow is the emulated copy of K9s's screen.
+type Shadow struct {
+	em *vt.SafeEmulator
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	queue   []byte
+	spare   []byte
+	busy    bool
+	closed  bool
+	written uint64 // bytes fed to the emulator so far
+	queued  uint64 // bytes accepted by Write so far
+
+	modeMu sync.Mutex
+	modes  Modes
+}
+
+// New starts a shadow screen of cols×rows.
+func New(cols, rows int) *Shadow {
+	s := &Shadow{em: vt.NewSafeEmulator(cols, rows)}
+	s.cond = sync.NewCond(&s.mu)
+	s.em.SetCallbacks(vt.Callbacks{
+		AltScreen:        func(on bool) { s.setMode(func(m *Modes) { m.AltScreen = on }) },
+		CursorVisibility: func(visible bool) { s.setMode(func(m *Modes) { m.CursorHidden = !visible }) },
+		EnableMode:       func(m ansi.Mode) { s.trackMode(m, true) },
+		DisableMode:      func(m ansi.Mode) { s.trackMode(m, false) },
+	})
+	// The emulator answers terminal queries (cursor position, device
+	// attributes) by writing to its own pipe. The real terminal already
+	// answers K9s, so these replies are read and thrown away; left unread
+	// they would block the emulator.
+	go func() { _, _ = io.Copy(io.Discard, s.em) }()
+	go s.pump()
+	return s
+}
+
+func (s *Shadow) setMode(f func(*Modes)) {
+	s.modeMu.Lock()
+	f(&s.modes)
+	s.modeMu.Unlock()
+}
+
+func (s *Shadow) trackMode(m ansi.Mode, on bool) {
+	switch m {
+	case ansi.ModeMouseNormal, ansi.ModeMouseButtonEvent, ansi.ModeMouseAnyEvent, ansi.ModeMouseX10:
+		s.setMode(func(x *Modes) { x.Mouse = on })
+	case ansi.ModeBracketedPaste:
+		s.setMode(func(x *Modes) { x.Paste = on })
+	case ansi.ModeCursorKeys:
+		s.setMode(func(x *Modes) { x.AppCursor = on })
+	}
+}
+
+// Modes reports the modes K9s has switched on, as far as the emulator has
+// seen (call Sync first for an exact answer).
+func (s *Shadow) Modes() Modes {
+	s.modeMu.Lock()
+	defer s.modeMu.Unlock()
+	return s.modes
+}
+
+// Write queues K9s output for the emulator. It never blocks on the emulator.
+func (s *Shadow) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	if !s.closed {
+		s.queue = append(s.queue, p...)
+		s.queued += uint64(len(p))
+		s.cond.Broadcast()
+	}
+	s.mu.Unlock()
+	return len(p), nil
+}
+
+func (s *Shadow) pump() {
+	s.mu.Lock()
+	for {
+		for len(s.queue) == 0 && !s.closed {
+			s.cond.Wait()
+		}
+		if s.closed && len(s.queue) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		// Swap buffers so Write can keep appending while the emulator works.
+		chunk := s.queue
+		s.queue = s.spare[:0]
+		s.busy = true
+		s.mu.Unlock()
+
+		_, _ = s.em.Write(chunk)
+
+		s.mu.Lock()
+		s.spare = chunk
+		s.written += uint64(len(chunk))
+		s.busy = false
+		s.cond.Broadcast()
+	}
+}
+
+// Sync waits until everything written so far has reached the emulator.
+func (s *Shadow) Sync() {
+	s.mu.Lock()
+	target := s.queued
+	for s.written < target && !s.closed {
+		s.cond.Wait()
+	}
+	s.mu.Unlock()
+}
+
+// Resize changes the emulator's size, after the output queued so far.
+func (s *Shadow) Resize(cols, rows int) {
+	s.Sync()
+	s.em.Resize(cols, rows)
+}
+
+// Size reports the emulator's size.
+func (s *Shadow) Size() (cols, rows int) {
+	b := s.em.Bounds()
+	return b.Dx(), b.Dy()
+}
+
+// Lines returns the screen as plain text, one string per row, trailing
+// spaces trimmed.
+func (s *Shadow) Lines() []string {
+	s.Sync()
+	text := ansi.Strip(s.em.Render())
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return lines
+}
+
+// Render returns the screen with its colours and attributes, rows separated
+// by "\n", for repainting the real terminal after an overlay.
+func (s *Shadow) Render() string {
+	s.Sync()
+	return s.em.Render()
+}
+
+// Cursor reports the cursor position (0-based column and row) and whether
+// it is hidden.
+func (s *Shadow) Cursor() (col, row int, hidden bool) {
+	s.Sync()
+	p := s.em.CursorPosition()
+	return p.X, p.Y, s.em.CursorHidden()
+}
+
+// State reads K9s's state off the current screen.
+func (s *Shadow) State() State {
+	st := Parse(s.Lines())
+	st.Suspended = !s.Modes().AltScreen
+	return st
+}
+
+// Close stops the feeding goroutine.
+func (s *Shadow) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	_ = s.em.Close()
+}
