@@ -18,7 +18,6 @@ type launchArgs struct {
 	Namespace  string
 }
 
-
 func parseLaunchArgs(args []string) (launchArgs, error) {
 	var la launchArgs
 	own := map[string]*string{"--profile": &la.Profile, "--k9s": &la.K9s}

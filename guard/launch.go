@@ -97,8 +97,17 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 		defer close(outputDone)
 		_ = pty.PumpOutput(s.child, s.out, s.shadow)
 	})
+	// K9S_GUARD_FAULT=panic-input makes the input pump panic on the first
+	// key: a fault injection for the end-to-end test that proves a panic in
+	// any goroutine still restores the terminal.
+	faultInput := a.Getenv("K9S_GUARD_FAULT") == "panic-input"
 	s.goSafe("input pump", func() {
-		_ = pty.PumpInput(a.Stdin, func(p []byte) { _, _ = s.child.Write(p) })
+		_ = pty.PumpInput(a.Stdin, func(p []byte) {
+			if faultInput {
+				panic("injected fault (K9S_GUARD_FAULT=panic-input)")
+			}
+			_, _ = s.child.Write(p)
+		})
 	})
 
 	var stopping <-chan time.Time
