@@ -92,12 +92,12 @@ type proc struct {
 // Start brings the control plane up and provisions users, RBAC, namespaces
 // and workloads. It returns once Deployments' Pods exist (or, without the
 // controller manager, once the API objects are created).
-func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
+func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	bin, err := findBinDir(opts.BinDir)
 	if err != nil {
 		return nil, err
 	}
-	c = &Cluster{Dir: opts.Dir, logf: opts.Logf}
+	c := &Cluster{Dir: opts.Dir, logf: opts.Logf}
 	if c.logf == nil {
 		c.logf = func(string, ...any) {}
 	}
@@ -174,7 +174,7 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 			"--use-service-account-credentials=false",
 			"--leader-elect=false",
 			"--secure-port=0",
-			"--controllers=*,-nodeipam,-nodelifecycle,-ttl,-bootstrapsigner,-tokencleaner,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller,-persistentvolume-attach-detach-controller",
+			"--controllers=*,-nodeipam,-nodelifecycle,-ttl,-bootstrapsigner,-tokencleaner",
 			"--concurrent-deployment-syncs=5", "--concurrent-replicaset-syncs=5",
 			"--v=0",
 		); err != nil {
@@ -185,8 +185,8 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := provision(ctx, cs, !opts.NoControllerManager, c.logf); err != nil {
-		return nil, fmt.Errorf("provision testbed: %w", err)
+	if err := provision(ctx, cs, !opts.NoControllerManager, c.alive, c.logf); err != nil {
+		return nil, fmt.Errorf("provision testbed: %w\n%s", err, c.tail("kube-controller-manager"))
 	}
 	return c, nil
 }
@@ -276,6 +276,18 @@ func (c *Cluster) waitHTTP(ctx context.Context, name, url string, tlsCfg *tls.Co
 			return fmt.Errorf("%s not ready after %s\n%s", name, timeout, c.tail(name))
 		}
 	}
+}
+
+// alive reports an error if any control-plane process has exited.
+func (c *Cluster) alive() error {
+	for _, p := range c.procs {
+		select {
+		case <-p.done:
+			return fmt.Errorf("%s exited: %v", p.name, p.err)
+		default:
+		}
+	}
+	return nil
 }
 
 func (c *Cluster) tail(name string) string {

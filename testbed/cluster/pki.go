@@ -91,7 +91,7 @@ func writePKI(dir string) (*pkiFiles, error) {
 	if p.adminCert, p.adminKey, err = issue(3, UserAdmin, []string{"system:masters"}, false); err != nil {
 		return nil, err
 	}
-	if p.kcmCert, p.kcmKey, err = issue(4, "system:kube-controller-manager", nil, false); err != nil {
+	if p.kcmCert, p.kcmKey, err = issue(4, "system:kube-controller-manager", []string{"system:masters"}, false); err != nil {
 		return nil, err
 	}
 	saKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

@@ -27,7 +27,7 @@ var Workloads = []Workload{
 	{"payments", "api", 2},
 }
 
-func provision(ctx context.Context, cs *kubernetes.Clientset, waitPods bool, logf func(string, ...any)) error {
+func provision(ctx context.Context, cs *kubernetes.Clientset, waitPods bool, alive func() error, logf func(string, ...any)) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	for _, ns := range []string{"shop", "payments", BreakGlassNamespace} {
@@ -132,6 +132,9 @@ func provision(ctx context.Context, cs *kubernetes.Clientset, waitPods bool, log
 	// (once the namespace's default ServiceAccount exists).
 	for _, w := range Workloads {
 		if err := poll(ctx, func() (bool, error) {
+			if err := alive(); err != nil {
+				return false, err
+			}
 			pods, err := cs.CoreV1().Pods(w.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + w.Name})
 			if err != nil {
 				return false, err
