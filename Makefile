@@ -21,7 +21,7 @@ build: ## build bin/k9s-guard
 tools: $(TOOLS)/k9s $(CLUSTER_BINS) ## install the pinned K9s and build the local control plane (reused when present)
 
 $(TOOLS)/k9s:
-	GOBIN=$(TOOLS) go install github.com/derailed/k9s@$(K9S_VERSION)
+	GOBIN=$(TOOLS) go install -ldflags '-s -w -X github.com/derailed/k9s/cmd.version=$(K9S_VERSION)' github.com/derailed/k9s@$(K9S_VERSION)
 
 $(TOOLS)/etcd:
 	cd testbed && go build -o $@ go.etcd.io/etcd/server/v3

@@ -3,6 +3,7 @@ package guard
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"os"
@@ -51,14 +52,22 @@ func k9sVersion(ctx context.Context, path string) (string, error) {
 	cmd := exec.CommandContext(ctx, path, "version", "--short")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("run %s version: %w", path, err)
-	}
-	for _, line := range strings.Split(out.String(), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && strings.EqualFold(strings.TrimSuffix(f[0], ":"), "version") {
-			return f[1], nil
+	runErr := cmd.Run()
+	if runErr == nil {
+		for _, line := range strings.Split(out.String(), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 2 && strings.EqualFold(strings.TrimSuffix(f[0], ":"), "version") && f[1] != "dev" {
+				return f[1], nil
+			}
 		}
+	}
+	// A K9s built with plain `go install` calls itself "dev"; the module
+	// version in its build info is the truth.
+	if bi, err := buildinfo.ReadFile(path); err == nil && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version, nil
+	}
+	if runErr != nil {
+		return "", fmt.Errorf("run %s version: %w", path, runErr)
 	}
 	return "", errors.New("k9s version printed no version")
 }

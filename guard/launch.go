@@ -138,7 +138,7 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 		case <-stopping:
 			s.child.Kill()
 		case perr := <-s.panics:
-			s.child.Kill()
+			s.killAndReap()
 			term.Restore()
 			return 1, perr
 		case <-ctx.Done():
@@ -148,6 +148,16 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 			}
 			ctx = context.Background()
 		}
+	}
+}
+
+// killAndReap ends K9s and waits (briefly) until it is gone, so nothing of
+// it outlives the guard.
+func (s *session) killAndReap() {
+	s.child.Kill()
+	select {
+	case <-s.child.Done():
+	case <-time.After(3 * time.Second):
 	}
 }
 

@@ -179,7 +179,7 @@ func (s *Shadow) Cursor() (col, row int, hidden bool) {
 // State reads K9s's state off the current screen.
 func (s *Shadow) State() State {
 	st := Parse(s.Lines())
-	st.Suspended = !s.Modes().AltScreen
+	st.Suspended = st.Known && !s.Modes().AltScreen
 	return st
 }
 

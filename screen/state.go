@@ -36,15 +36,21 @@ type State struct {
 
 var (
 	headerRe = regexp.MustCompile(`^\s*(Context|Cluster|User):\s+(\S(?:.*?\S)?)(?:\s{2,}|$)`)
-	// The table title is drawn in the top border of the view, e.g.
-	// "┌──── Pods(shop)[4] ────┐" or " Contexts[4] " or " Deployments(all)[3] </web> ".
-	titleRe = regexp.MustCompile(`[┌─]\s([A-Za-z][\w.\-]*(?:\s[A-Za-z][\w.\-]*)?)(?:\(([^)]*)\))?\[(\d+)\]\s`)
-	crumbRe = regexp.MustCompile(`<([a-z][\w.\-/ ]*)>`)
-	// A confirm dialog draws its buttons on one line.
-	dialogRe = regexp.MustCompile(`(?:Cancel\s+OK|OK\s+Cancel)`)
+	// The view's title sits in the top border of its frame:
+	// "┌──── pods(shop)[4] ────┐", "┌─ contexts(all)[4] ─┐",
+	// "┌─ deployments(shop)[1] </web> ─┐", "┌─ describe(shop/web) ─┐".
+	titleRe = regexp.MustCompile(`^┌─+ ([A-Za-z][\w.\-]*)(?:\(([^)]*)\))?(?:\[(\d+)\])?(?: <[^>]*>)? ─`)
+	crumbRe = regexp.MustCompile(`<([a-z][\w.\-/]*)>`)
+	// A dialog or form is a titled box drawn inside the view's frame:
+	// "│   ┌────<Delete>────┐   │", "<error>", "<Scale>", "<PortForward>".
+	dialogRe = regexp.MustCompile(`│\s*┌─+<[^>]+>─+┐`)
 )
 
 // Parse reads K9s's state from the screen's text lines.
+//
+// The screen lags the keyboard: after Enter K9s removes the prompt or filter
+// box only on its next redraw (which waits for a table refresh), so the key
+// watcher trusts the keys it saw over a box still on screen for a moment.
 func Parse(lines []string) State {
 	st := State{Count: -1}
 	for i := 0; i < len(lines) && i < 10; i++ {
@@ -62,24 +68,25 @@ func Parse(lines []string) State {
 			st.User = v
 		}
 	}
-	for _, l := range lines {
-		if m := titleRe.FindStringSubmatch(l); m != nil {
+	frameEnd := -1
+	for i, l := range lines {
+		if m := titleRe.FindStringSubmatch(l); m != nil && st.Resource == "" {
 			st.Resource = strings.ToLower(m[1])
 			st.Namespace = m[2]
-			st.Count = atoi(m[3])
+			if m[3] != "" {
+				st.Count = atoi(m[3])
+			}
 			st.Known = true
-			break
+		}
+		if strings.HasPrefix(l, "└") {
+			frameEnd = i
 		}
 	}
-	// Breadcrumbs sit on the last non-empty line.
-	for i := len(lines) - 1; i >= 0; i-- {
-		if strings.TrimSpace(lines[i]) == "" {
-			continue
-		}
-		for _, m := range crumbRe.FindAllStringSubmatch(lines[i], -1) {
+	// The breadcrumbs are the line under the view's frame ("  <pod>  <deploy>").
+	if frameEnd >= 0 && frameEnd+1 < len(lines) {
+		for _, m := range crumbRe.FindAllStringSubmatch(lines[frameEnd+1], -1) {
 			st.Crumbs = append(st.Crumbs, m[1])
 		}
-		break
 	}
 	if st.Resource == "" && len(st.Crumbs) > 0 {
 		st.Resource = st.Crumbs[len(st.Crumbs)-1]
@@ -88,6 +95,20 @@ func Parse(lines []string) State {
 	if !st.Known {
 		st.Mode = ModeUnknown
 	}
+	// The command prompt and the filter are an untitled box under the
+	// header: "│ 🐶> deploy │" or "│ 🐩/ web │" (">" and "/" without icons).
+	for i := 1; i+1 < len(lines); i++ {
+		if !strings.HasPrefix(lines[i-1], "┌─") || strings.ContainsAny(lines[i-1], "<(") || !strings.HasPrefix(lines[i+1], "└─") {
+			continue
+		}
+		body := strings.TrimSpace(strings.Trim(lines[i], "│"))
+		switch {
+		case strings.HasPrefix(body, "🐩"), strings.HasPrefix(body, "/"):
+			st.Mode = ModeFilter
+		case strings.HasPrefix(body, "🐶"), strings.HasPrefix(body, ">"):
+			st.Mode = ModePrompt
+		}
+	}
 	for _, l := range lines {
 		if dialogRe.MatchString(l) {
 			st.Mode = ModeDialog
@@ -95,7 +116,6 @@ func Parse(lines []string) State {
 	}
 	return st
 }
-
 func atoi(s string) int {
 	n := 0
 	for _, r := range s {

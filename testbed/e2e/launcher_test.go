@@ -120,7 +120,10 @@ func TestGuardSignalsRestore(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if code == 0 {
+			// K9s decides its own exit code (it exits 0 on SIGHUP, non-zero on
+			// SIGTERM); the guard passes it through. What must hold is that K9s
+			// is gone and the terminal is back.
+			if sig == syscall.SIGTERM && code == 0 {
 				t.Errorf("exit code 0 after %v, want non-zero", sig)
 			}
 			if err := syscall.Kill(k9s, 0); err == nil {
