@@ -200,28 +200,7 @@ func doctorNotes(d kube.Diagnosis) []string {
 		return notes
 	}
 	if d.Advisory() {
-		var can []string
-		for _, c := range d.Base {
-			if c.Allowed {
-				can = append(can, c.Label)
-			}
-		}
-		var b strings.Builder
-		fmt.Fprintf(&b, "Step-up is ADVISORY here: your everyday credentials (%s) can already %s in namespace %s,\n", d.BaseIdentity, strings.Join(can, ", "), ns)
-		b.WriteString("so the API server accepts those requests without a one-time code.")
-		if len(d.Rules) > 0 {
-			b.WriteString("\nThese RBAC rules of yours allow it:")
-			for _, r := range d.Rules {
-				fmt.Fprintf(&b, "\n  verbs=%v apiGroups=%v resources=%v", r.Verbs, quoteGroups(r.APIGroups), r.Resources)
-				if len(r.ResourceNames) > 0 {
-					fmt.Fprintf(&b, " resourceNames=%v", r.ResourceNames)
-				}
-			}
-		}
-		b.WriteString("\nFix: bind this identity to the read-only \"view\" ClusterRole only, and remove the bindings that grant the rules above:")
-		fmt.Fprintf(&b, "\n  kubectl get clusterrolebindings,rolebindings -A -o wide | grep -w %q", d.BaseIdentity)
-		fmt.Fprintf(&b, "\n  kubectl create clusterrolebinding %s-view --clusterrole=view %s", bindingName(d.BaseIdentity), subjectFlag(d.BaseIdentity))
-		notes = append(notes, b.String())
+		notes = append(notes, advisoryNote(d, ns))
 	}
 	if !d.ElevationOK() {
 		switch {
@@ -246,6 +225,38 @@ func doctorNotes(d kube.Diagnosis) []string {
 		}
 	}
 	return notes
+}
+
+// advisoryNote says plainly that the guard cannot stop what the base
+// credentials may already do, and what to change in RBAC.
+func advisoryNote(d kube.Diagnosis, ns string) string {
+	var can []string
+	for _, c := range d.Base {
+		if c.Allowed {
+			can = append(can, c.Label)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Step-up is ADVISORY here: your everyday credentials (%s) can already %s in namespace %s,\n", d.BaseIdentity, strings.Join(can, ", "), ns)
+	b.WriteString("so the API server accepts those requests without a one-time code.")
+	if len(d.Rules) > 0 {
+		b.WriteString("\nThese RBAC rules of yours allow it:")
+		for _, r := range d.Rules {
+			fmt.Fprintf(&b, "\n  verbs=%v apiGroups=%v resources=%v", r.Verbs, quoteGroups(r.APIGroups), r.Resources)
+			if len(r.ResourceNames) > 0 {
+				fmt.Fprintf(&b, " resourceNames=%v", r.ResourceNames)
+			}
+		}
+	}
+	if slices.Contains(d.BaseGroups, "system:masters") {
+		b.WriteString("\nThis identity is in the group system:masters, which bypasses RBAC: no binding can restrict it.")
+		b.WriteString("\nFix: use an everyday credential outside system:masters for this context, and make the admin one its elevation source.")
+		return b.String()
+	}
+	b.WriteString("\nFix: bind this identity to the read-only \"view\" ClusterRole only, and remove the bindings that grant the rules above:")
+	fmt.Fprintf(&b, "\n  kubectl get clusterrolebindings,rolebindings -A -o wide | grep -w %q", d.BaseIdentity)
+	fmt.Fprintf(&b, "\n  kubectl create clusterrolebinding %s-view --clusterrole=view %s", bindingName(d.BaseIdentity), subjectFlag(d.BaseIdentity))
+	return b.String()
 }
 
 func quoteGroups(groups []string) []string {

@@ -1,18 +1,25 @@
 package guard
 
 import (
+	"bytes"
 	"context"
-	"errors"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/kube"
 	"github.com/k9s-guard/k9s-guard/pty"
 	"github.com/k9s-guard/k9s-guard/screen"
+	"github.com/k9s-guard/k9s-guard/stepup"
+	"github.com/k9s-guard/k9s-guard/ui"
 )
 
 // session is one run of K9s under the guard.
@@ -22,12 +29,23 @@ type session struct {
 	out    *pty.Output
 	child  *pty.Child
 	shadow *screen.Shadow
+	prot   *protection
+	prompt *prompter
+
+	otpStatePath string
+
+	keyMu   sync.Mutex // guards decoder and held
+	decoder stepup.KeyDecoder
+	watcher *stepup.KeyWatcher
+	held    bool // a dangerous key is waiting for a step-up; input is dropped meanwhile
+
+	observedGen uint64 // shadow generation last shown to the watcher
 
 	panics chan error
 }
 
 // goSafe starts a goroutine that turns a panic into an orderly exit: the
-// terminal is restored by the session loop and the process exits non-zero.
+// session loop restores the terminal and the process exits non-zero.
 func (s *session) goSafe(name string, f func()) {
 	go func() {
 		defer func() {
@@ -35,6 +53,9 @@ func (s *session) goSafe(name string, f func()) {
 				err := fmt.Errorf("internal error in %s: %v", name, r)
 				if s.app.Getenv("K9S_GUARD_DEBUG") != "" {
 					err = fmt.Errorf("%w\n%s", err, debug.Stack())
+				}
+				if s.prot != nil {
+					_ = s.prot.record(audit.Record{Event: audit.EventSessionEnd, Reason: "panic", Message: fmt.Sprint(r)})
 				}
 				select {
 				case s.panics <- err:
@@ -44,6 +65,12 @@ func (s *session) goSafe(name string, f func()) {
 		}()
 		f()
 	}()
+}
+
+func newSessionID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // launch runs K9s under the guard and returns K9s's exit code.
@@ -67,14 +94,44 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGWINCH)
 	defer signal.Stop(sigs)
 
-	env := os.Environ()
-	s.child, err = pty.Start(k9s, la.K9sArgs, env, size)
+	sessionID := newSessionID()
+	prot, asker, err := a.setUpProtection(ctx, la, sessionID)
+	if err != nil {
+		return 2, err
+	}
+	s.prot = prot
+	defer prot.close()
+	if t, err := a.otpTarget(otpFlags{profile: la.Profile}); err == nil {
+		s.otpStatePath = t.statePath
+	}
+	_ = prot.record(audit.Record{Event: audit.EventSessionStart, Context: la.Context, Message: "k9s-guard " + Version()})
+	defer func() {
+		_ = prot.record(audit.Record{Event: audit.EventSessionEnd, Message: fmt.Sprintf("exit %d", code)})
+	}()
+
+	// K9s reads the session kubeconfig, whose every cluster is the gateway:
+	// its own --kubeconfig (the real file) must not reach it.
+	args := withoutFlag(la.K9sArgs, "--kubeconfig")
+	env := append(withoutEnv(os.Environ(), "KUBECONFIG"), "KUBECONFIG="+prot.gw.KubeconfigPath())
+	s.child, err = pty.Start(k9s, args, env, size)
 	if err != nil {
 		return 2, &ExitError{Code: 2, Err: err}
 	}
 	defer s.child.Close()
 	s.shadow = screen.New(size.Cols, size.Rows)
 	defer s.shadow.Close()
+	s.watcher = stepup.NewKeyWatcher(stepup.WatchOptions{Context: la.Context, Now: a.Now})
+	s.prompt = newPrompter(s)
+	asker.f = s.askFromGateway
+	prot.windows.OnOpen(func(g stepup.Grant) {
+		d := g.Deadline.UTC()
+		_ = prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d})
+		s.paintStatus()
+	})
+	prot.windows.OnClose(func(g stepup.Grant, why stepup.CloseReason) {
+		_ = prot.record(audit.Record{Event: audit.EventWindowClose, Context: g.Context, Source: g.Source, Reason: string(why)})
+		s.clearStatus()
+	})
 
 	if err := term.MakeRaw(); err != nil {
 		s.child.Kill()
@@ -106,9 +163,10 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 			if faultInput {
 				panic("injected fault (K9S_GUARD_FAULT=panic-input)")
 			}
-			_, _ = s.child.Write(p)
+			s.onInput(p)
 		})
 	})
+	s.goSafe("screen watcher", func() { s.watchScreen(ctx) })
 
 	var stopping <-chan time.Time
 	for {
@@ -126,6 +184,7 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 				if sz, err := term.Size(); err == nil {
 					s.shadow.Resize(sz.Cols, sz.Rows)
 					_ = s.child.Resize(sz)
+					s.prompt.resized()
 				}
 			default:
 				// K9s gets the signal and decides; if it does not exit, it is
@@ -149,6 +208,260 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 			ctx = context.Background()
 		}
 	}
+}
+
+// onInput routes the user's keystrokes: to the overlay while it is up, else
+// to K9s — except a dangerous key in a protected context with no open
+// window, which is held while the overlay asks for a passcode.
+func (s *session) onInput(p []byte) {
+	if s.prompt.active.Load() {
+		s.prompt.feed(p)
+		return
+	}
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.held {
+		return // the overlay is about to open; nothing slips past it to K9s
+	}
+	if mayBeAction(p) {
+		s.observeNow()
+	}
+	carried := len(s.decoder.Pending())
+	keys := s.decoder.Feed(p)
+	// Each key's bytes in p: keys are contiguous, and the first may have
+	// begun in an earlier chunk (already forwarded).
+	var fwd []byte
+	offset := -carried
+	for _, k := range keys {
+		start, end := max(offset, 0), max(offset+len(k.Raw), 0)
+		offset += len(k.Raw)
+		if len(k.Raw) == 1 && k.Raw[0] == ui.RelockKey && len(s.prot.windows.Grants()) > 0 {
+			// The re-lock key is k9s-guard's own while a window is open: it
+			// closes every window at once and never reaches K9s.
+			s.prot.windows.CloseAll(stepup.CloseRelocked)
+			continue
+		}
+		v := s.watcher.Classify(k)
+		if v.ContextChanged {
+			s.contextSwitched(v.NewContext)
+		}
+		if v.Dangerous() {
+			if req, ok := s.needsStepUp(v); ok {
+				_, _ = s.child.Write(fwd)
+				s.held = true
+				heldKeys := append([]byte(nil), p[start:]...)
+				s.goSafe("step-up", func() { s.stepUpForKey(req, heldKeys) })
+				return
+			}
+		}
+		fwd = append(fwd, p[start:end]...)
+	}
+	// Bytes of a key not complete yet (a lone ESC, half a sequence) go to
+	// K9s now: the guard never delays typing.
+	fwd = append(fwd, p[max(offset, 0):]...)
+	_, _ = s.child.Write(fwd)
+	if len(s.decoder.Pending()) > 0 {
+		// A lone ESC is a key only after a moment of silence (as in tcell).
+		time.AfterFunc(60*time.Millisecond, func() {
+			s.keyMu.Lock()
+			defer s.keyMu.Unlock()
+			for _, k := range s.decoder.Flush() {
+				s.watcher.Classify(k)
+			}
+		})
+	}
+}
+
+// mayBeAction reports whether p holds a key that is an action in some K9s
+// view; only then is the screen re-read before classifying, so navigation
+// keys never pay for it.
+func mayBeAction(p []byte) bool {
+	return bytes.ContainsAny(p, "\x04\x0b\x0ceEsSaAtTzZrRiIcCuUFxXdD\r:/\x1b")
+}
+
+// observeNow brings the key watcher up to date with what K9s has drawn, if
+// anything was drawn since the last look (a dialog that just closed).
+func (s *session) observeNow() {
+	gen := s.shadow.Generation()
+	if gen == s.observedGen {
+		return
+	}
+	s.observedGen = gen
+	if st := s.shadow.StateNow(); st.Known {
+		s.watcher.Observe(screenState(st))
+	}
+}
+
+// needsStepUp decides whether a dangerous key must wait for a passcode.
+func (s *session) needsStepUp(v stepup.KeyVerdict) (askRequest, bool) {
+	ctxName := v.Context
+	if ctxName == "" {
+		ctxName = s.watcher.Context()
+	}
+	if ctxName == "" {
+		// Unknown context: the gateway, which always knows, enforces.
+		return askRequest{}, false
+	}
+	pol := s.prot.prof.For(ctxName)
+	if !pol.Protected || !pol.Requires(v.Action) {
+		return askRequest{}, false
+	}
+	if _, open := s.prot.windows.Active(ctxName); open {
+		return askRequest{}, false
+	}
+	return askRequest{
+		Context: ctxName, Action: v.Action, Target: s.target(v), Source: pol.Elevation.String(),
+		Window: pol.Window, Via: "key", Resource: v.Resource,
+	}, true
+}
+
+// target names the object under K9s's cursor when the screen shows it.
+func (s *session) target(v stepup.KeyVerdict) string {
+	name := selectedRow(s.shadow.Lines())
+	if name == "" {
+		return v.Resource
+	}
+	st := s.shadow.State()
+	if st.Namespace != "" && st.Namespace != "all" && st.Namespace != "-" {
+		name = st.Namespace + "/" + name
+	}
+	return strings.TrimSuffix(v.Resource, "s") + " " + name
+}
+
+func (s *session) stepUpForKey(req askRequest, heldKeys []byte) {
+	ok := s.prompt.ask(context.Background(), req)
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	s.held = false
+	if ok {
+		// K9s carries on exactly as if the guard had not been there: its
+		// own dialog, the editor, the shell.
+		_, _ = s.child.Write(heldKeys)
+	}
+}
+
+// askFromGateway is the gateway's asker: a request the key watcher did not
+// foresee (a plugin, a hotkey, :dir apply, kubectl from a K9s shell).
+func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (bool, error) {
+	target := req.Operation.String()
+	ok := s.prompt.ask(ctx, askRequest{
+		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
+		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
+	})
+	return ok, nil
+}
+
+// contextSwitched closes windows the profile closes on a context switch.
+func (s *session) contextSwitched(to string) {
+	for _, g := range s.prot.windows.Grants() {
+		if g.Context != to && s.prot.prof.For(g.Context).CloseOnContextSwitch {
+			s.prot.windows.Close(g.Context, stepup.CloseContextSwitch)
+		}
+	}
+}
+
+// watchScreen keeps the key watcher in step with the screen and keeps the
+// elevation status line drawn and counting down.
+func (s *session) watchScreen(ctx context.Context) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	last := ""
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.child.Done():
+			return
+		case <-tick.C:
+		}
+		st := s.shadow.State()
+		if st.Known {
+			if st.Context != "" && st.Context != last {
+				if last != "" {
+					s.contextSwitched(st.Context)
+				}
+				last = st.Context
+			}
+			s.keyMu.Lock()
+			s.watcher.Observe(screenState(st))
+			s.keyMu.Unlock()
+		}
+		s.paintStatus()
+	}
+}
+
+func screenState(st screen.State) stepup.ScreenState {
+	out := stepup.ScreenState{Context: st.Context, Resource: stepup.CanonicalResource(st.Resource), Known: st.Known}
+	switch {
+	case st.Suspended:
+		out.Mode = stepup.WatchSuspended
+	case st.Mode == screen.ModeDialog:
+		out.Mode = stepup.WatchDialog
+	case st.Mode == screen.ModePrompt:
+		out.Mode = stepup.WatchPrompt
+	case st.Mode == screen.ModeFilter:
+		out.Mode = stepup.WatchFilter
+	case st.Mode == screen.ModeNormal:
+		out.Mode = stepup.WatchNormal
+	}
+	return out
+}
+
+// statusLine describes the open windows for the indicator.
+func (s *session) statusLine() ui.StatusLine {
+	var sl ui.StatusLine
+	for _, g := range s.prot.windows.Grants() {
+		sl.Windows = append(sl.Windows, ui.StatusWindow{Context: g.Context, Until: g.Deadline})
+	}
+	return sl
+}
+
+// paintStatus draws the elevation indicator over K9s's logo corner.
+func (s *session) paintStatus() {
+	if s.prompt == nil || s.prompt.active.Load() {
+		return
+	}
+	cols, _ := s.shadow.Size()
+	if p := s.statusLine().Paint(s.app.Now(), cols); p != "" {
+		_ = s.out.DrawBetweenFrames([]byte(p))
+	}
+}
+
+// clearStatus repaints the indicator's row from the shadow screen.
+func (s *session) clearStatus() {
+	if s.prompt == nil || s.prompt.active.Load() {
+		return
+	}
+	rows := strings.Split(s.shadow.Render(), "\n")
+	if len(rows) == 0 {
+		return
+	}
+	_ = s.out.DrawBetweenFrames([]byte("\x1b7\x1b[1;1H\x1b[0m" + rows[0] + "\x1b[0m\x1b8"))
+	s.paintStatus()
+}
+
+// repaint redraws the whole K9s screen from the shadow copy (after the
+// overlay), then the status line, and puts the cursor back.
+func (s *session) repaint() []byte {
+	var b strings.Builder
+	b.WriteString(frame(s.shadow.Render()))
+	col, row, hidden := s.shadow.Cursor()
+	fmt.Fprintf(&b, "\x1b[%d;%dH", row+1, col+1)
+	if hidden {
+		b.WriteString("\x1b[?25l")
+	} else {
+		b.WriteString("\x1b[?25h")
+	}
+	cols, _ := s.shadow.Size()
+	b.WriteString(s.statusLine().Paint(s.app.Now(), cols))
+	return []byte(b.String())
+}
+
+// selectedRow returns the first cell of the highlighted table row. The shadow
+// screen's plain text has no colours, so the row is found as the one K9s
+// marks; without a mark, the first data row under the header.
+func selectedRow(lines []string) string {
+	return ""
 }
 
 // killAndReap ends K9s and waits (briefly) until it is gone, so nothing of
@@ -186,6 +499,31 @@ func resetSequence(sh *screen.Shadow) []byte {
 	return b
 }
 
-var errNotTerminal = errors.New("not a terminal")
+// withoutFlag removes a flag and its value from a command line.
+func withoutFlag(args []string, name string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		if args[i] == "--" {
+			return append(out, args[i:]...)
+		}
+		if args[i] == name {
+			i++
+			continue
+		}
+		if strings.HasPrefix(args[i], name+"=") {
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
+}
 
-var _ sync.Mutex
+func withoutEnv(env []string, name string) []string {
+	var out []string
+	for _, e := range env {
+		if !strings.HasPrefix(e, name+"=") {
+			out = append(out, e)
+		}
+	}
+	return out
+}

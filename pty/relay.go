@@ -1,6 +1,7 @@
 package pty
 
 import (
+	"bytes"
 	"io"
 	"sync"
 )
@@ -10,9 +11,10 @@ import (
 // interleaving; while it is paused K9s's output still reaches the shadow
 // screen but not the terminal, so an overlay can own the screen.
 type Output struct {
-	mu     sync.Mutex
-	w      io.Writer
-	paused bool
+	mu          sync.Mutex
+	w           io.Writer
+	paused      bool
+	midSequence bool // K9s's last output ended inside an escape sequence
 }
 
 // NewOutput wraps the real terminal's output.
@@ -22,6 +24,7 @@ func NewOutput(w io.Writer) *Output { return &Output{w: w} }
 func (o *Output) FromChild(p []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.midSequence = endsMidSequence(p)
 	if o.paused {
 		return nil
 	}
@@ -98,5 +101,45 @@ func PumpInput(in io.Reader, filter func([]byte)) error {
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// DrawBetweenFrames draws an overlay element (the status line) only where
+// it cannot split one of K9s's escape sequences: when the last chunk of K9s
+// output ended outside an escape sequence. Otherwise it skips this paint;
+// the next one comes a moment later.
+func (o *Output) DrawBetweenFrames(p []byte) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.paused || o.midSequence {
+		return nil
+	}
+	_, err := o.w.Write(p)
+	return err
+}
+
+// endsMidSequence reports whether b ends inside an escape sequence.
+func endsMidSequence(b []byte) bool {
+	esc := bytes.LastIndexByte(b, 0x1b)
+	if esc < 0 {
+		return false
+	}
+	rest := b[esc+1:]
+	if len(rest) == 0 {
+		return true
+	}
+	switch rest[0] {
+	case '[':
+		for _, c := range rest[1:] {
+			if c >= 0x40 && c <= 0x7e {
+				return false
+			}
+		}
+		return true
+	case ']', 'P', '_', '^':
+		// String sequences end with BEL or ESC \.
+		return bytes.IndexByte(rest, 0x07) < 0
+	default:
+		return false
 	}
 }

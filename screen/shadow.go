@@ -150,9 +150,13 @@ func (s *Shadow) Size() (cols, rows int) {
 }
 
 // Lines returns the screen as plain text, one string per row, trailing
-// spaces trimmed.
+// spaces trimmed, once all output written so far has reached it.
 func (s *Shadow) Lines() []string {
 	s.Sync()
+	return s.linesNow()
+}
+
+func (s *Shadow) linesNow() []string {
 	text := ansi.Strip(s.em.Render())
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
@@ -179,6 +183,23 @@ func (s *Shadow) Cursor() (col, row int, hidden bool) {
 // State reads K9s's state off the current screen.
 func (s *Shadow) State() State {
 	st := Parse(s.Lines())
+	st.Suspended = st.Known && !s.Modes().AltScreen
+	return st
+}
+
+// Generation counts the output fed to the emulator so far; it changes
+// whenever the screen may have.
+func (s *Shadow) Generation() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.written
+}
+
+// StateNow reads K9s's state off the screen as the emulator has it now,
+// without waiting for queued output: for the keystroke path, which must
+// never wait on the emulator.
+func (s *Shadow) StateNow() State {
+	st := Parse(s.linesNow())
 	st.Suspended = st.Known && !s.Modes().AltScreen
 	return st
 }

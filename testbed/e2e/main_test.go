@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
 
@@ -86,6 +88,14 @@ func userEnv(t *testing.T, extra ...string) []string {
 		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
 		"K9S_GUARD_K9S=" + k9sBin,
 	}
+	// K9s must not look for a newer release over the network in tests.
+	k9sCfg := filepath.Join(home, ".config", "k9s")
+	if err := os.MkdirAll(k9sCfg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(k9sCfg, "config.yaml"), []byte("k9s:\n  skipLatestRevCheck: true\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return append(env, extra...)
 }
 
@@ -123,4 +133,9 @@ func childPID(t *testing.T, pid int) int {
 	}
 	t.Fatalf("no child process of %d", pid)
 	return 0
+}
+
+type clusterClient struct {
+	t  *testing.T
+	cs *kubernetes.Clientset
 }

@@ -47,7 +47,9 @@ func TestShadowReadsRealK9sScreens(t *testing.T) {
 			func(st screen.State) bool { return st.Mode == screen.ModeDialog }},
 		{"dialog-cancelled", []string{"\x1b"}, func(s string) bool { return !strings.Contains(s, "Cancel") },
 			func(st screen.State) bool { return st.Mode == screen.ModeNormal }},
-		{"contexts", []string{":ctx\r"}, func(s string) bool { return strings.Contains(strings.ToLower(s), "contexts") && strings.Contains(s, "prod") },
+		{"contexts", []string{":ctx\r"}, func(s string) bool {
+			return strings.Contains(strings.ToLower(s), "contexts") && strings.Contains(s, "prod")
+		},
 			func(st screen.State) bool { return st.Resource == "contexts" }},
 		// The viewer may not list secrets: K9s shows its error dialog.
 		{"secrets-denied", []string{":secrets\r"}, func(s string) bool { return strings.Contains(s, "access denied") },

@@ -1,0 +1,125 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/k9s-guard/k9s-guard/stepup"
+)
+
+// pendingAsk is one question to the user, shared by every request for the
+// same context that arrives while it is on screen: deleting ten marked
+// pods asks once, not ten times.
+type pendingAsk struct {
+	done chan struct{}
+	ok   bool
+	err  error
+}
+
+// stepUp returns the grant a request may go out under, asking the user if
+// no window is open. A non-empty refusal says, for the 403 message, why
+// the request cannot go out.
+func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol ContextPolicy, op Operation) (stepup.Grant, string) {
+	if gr, ok := g.activeGrant(route.context, op); ok {
+		return gr, ""
+	}
+	if g.cfg.Asker == nil {
+		return stepup.Grant{}, "no step-up window is open, and this session has no prompt to open one"
+	}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return stepup.Grant{}, "k9s-guard is shutting down"
+	}
+	p := g.asks[route.context]
+	if p == nil {
+		p = &pendingAsk{done: make(chan struct{})}
+		g.asks[route.context] = p
+		req := StepUpRequest{Context: route.context, Operation: op, Window: windowOr(pol.Window), Elevation: pol.Elevation.String()}
+		g.bg.Add(1)
+		go g.runAsk(route.context, p, req)
+	}
+	g.mu.Unlock()
+
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return stepup.Grant{}, "the client gave up while the step-up prompt was open"
+	}
+	switch {
+	case errors.Is(p.err, context.DeadlineExceeded):
+		return stepup.Grant{}, fmt.Sprintf("no one-time code was entered within %s", g.cfg.AskTimeout)
+	case errors.Is(p.err, context.Canceled):
+		return stepup.Grant{}, "the step-up prompt was cancelled"
+	case p.err != nil:
+		return stepup.Grant{}, fmt.Sprintf("the step-up prompt failed: %v", p.err)
+	case !p.ok:
+		return stepup.Grant{}, "the step-up was declined"
+	}
+	if gr, ok := g.activeGrant(route.context, op); ok {
+		return gr, ""
+	}
+	// The asker said yes without opening a window itself.
+	gr, err := g.windows.OpenScoped(route.context, windowOr(pol.Window), nil, "gateway")
+	if err != nil {
+		return stepup.Grant{}, fmt.Sprintf("no window could be opened: %v", err)
+	}
+	if !grantCovers(gr, op) {
+		return stepup.Grant{}, "the open window does not cover this operation"
+	}
+	return gr, ""
+}
+
+// runAsk asks once, bounded by the ask timeout, detached from any one
+// client request: if K9s gives up on the request, the answer still opens
+// the window for the retry.
+func (g *Gateway) runAsk(context string, p *pendingAsk, req StepUpRequest) {
+	defer g.bg.Done()
+	ctx, cancel := contextWithTimeout(g.ctx, g.cfg.AskTimeout)
+	defer cancel()
+	ok, err := g.cfg.Asker.Ask(ctx, req)
+	if err == nil && !ok && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	g.mu.Lock()
+	if g.asks[context] == p {
+		delete(g.asks, context)
+	}
+	g.mu.Unlock()
+	p.ok, p.err = ok && err == nil, err
+	close(p.done)
+}
+
+var contextWithTimeout = context.WithTimeout
+
+func (g *Gateway) activeGrant(context string, op Operation) (stepup.Grant, bool) {
+	gr, ok := g.windows.Active(context)
+	if !ok || !grantCovers(gr, op) {
+		return stepup.Grant{}, false
+	}
+	return gr, true
+}
+
+// grantCovers reports whether op falls inside the grant's scope; a grant
+// without a scope covers the whole context.
+func grantCovers(gr stepup.Grant, op Operation) bool {
+	s := gr.Scope
+	if s == nil {
+		return true
+	}
+	if len(s.Classes) > 0 && !slices.Contains(s.Classes, string(op.Class)) {
+		return false
+	}
+	if s.Resource != "" && (s.Resource != op.Resource || s.Group != op.Group) {
+		return false
+	}
+	if s.Namespace != "" && s.Namespace != op.Namespace {
+		return false
+	}
+	if len(s.Names) > 0 && !slices.Contains(s.Names, op.Name) {
+		return false
+	}
+	return true
+}
