@@ -66,6 +66,7 @@ func demo(ctx context.Context, c *cluster.Cluster, guard, k9s string) int {
 		"KUBECONFIG="+c.Kubeconfig,
 		"K9S_GUARD_PROFILE="+filepath.Join(home, "profile.yaml"),
 		"XDG_STATE_HOME="+filepath.Join(home, "state"),
+		"XDG_DATA_HOME="+filepath.Join(home, "data"),
 	)
 	if k9s != "" {
 		env = append(env, "K9S_GUARD_K9S="+k9s)
