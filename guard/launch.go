@@ -317,7 +317,7 @@ func (s *session) needsStepUp(v stepup.KeyVerdict) (askRequest, bool) {
 
 // target names the object under K9s's cursor when the screen shows it.
 func (s *session) target(v stepup.KeyVerdict) string {
-	name := selectedRow(s.shadow.Lines())
+	name := s.shadow.Selected()
 	if name == "" {
 		return v.Resource
 	}
@@ -455,13 +455,6 @@ func (s *session) repaint() []byte {
 	cols, _ := s.shadow.Size()
 	b.WriteString(s.statusLine().Paint(s.app.Now(), cols))
 	return []byte(b.String())
-}
-
-// selectedRow returns the first cell of the highlighted table row. The shadow
-// screen's plain text has no colours, so the row is found as the one K9s
-// marks; without a mark, the first data row under the header.
-func selectedRow(lines []string) string {
-	return ""
 }
 
 // killAndReap ends K9s and waits (briefly) until it is gone, so nothing of

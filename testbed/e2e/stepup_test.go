@@ -134,7 +134,7 @@ func TestKillNeedsPasscode(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitOverlay(t, term)
-	for _, want := range []string{"prod", "kill", "context admin"} {
+	for _, want := range []string{"prod", "kill", "pod shop/" + pod, "context admin"} {
 		if !strings.Contains(term.Screen(), want) {
 			t.Errorf("overlay does not show %q:\n%s", want, term.Screen())
 		}
