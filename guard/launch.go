@@ -223,7 +223,9 @@ func (s *session) onInput(p []byte) {
 	if s.held {
 		return // the overlay is about to open; nothing slips past it to K9s
 	}
-	if mayBeAction(p) {
+	if mayBeAction(p) && s.shadow.Idle() {
+		// Only when the emulator is idle: the keystroke path never waits for
+		// it. Otherwise the watcher goes by the keys and its last look.
 		s.observeNow()
 	}
 	carried := len(s.decoder.Pending())

@@ -12,6 +12,7 @@ package screen
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -102,7 +103,16 @@ func (s *Shadow) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// feedChunk bounds how much output the emulator digests per lock, so a
+// reader (the overlay, the key watcher) never waits long for it.
+const feedChunk = 16 * 1024
+
 func (s *Shadow) pump() {
+	// The emulator costs far more CPU per byte than the pass-through. It
+	// runs on its own thread at the lowest priority, so during a flood of
+	// output it yields the CPU to the user's terminal and catches up after.
+	runtime.LockOSThread()
+	lowerThreadPriority()
 	s.mu.Lock()
 	for {
 		for len(s.queue) == 0 && !s.closed {
@@ -118,7 +128,9 @@ func (s *Shadow) pump() {
 		s.busy = true
 		s.mu.Unlock()
 
-		_, _ = s.em.Write(chunk)
+		for off := 0; off < len(chunk); off += feedChunk {
+			_, _ = s.em.Write(chunk[off:min(off+feedChunk, len(chunk))])
+		}
 
 		s.mu.Lock()
 		s.spare = chunk
@@ -126,6 +138,14 @@ func (s *Shadow) pump() {
 		s.busy = false
 		s.cond.Broadcast()
 	}
+}
+
+// Idle reports whether the emulator has digested everything written so far
+// (then reading it never waits on the feeding goroutine).
+func (s *Shadow) Idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue) == 0 && !s.busy
 }
 
 // Sync waits until everything written so far has reached the emulator.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,9 +118,11 @@ type Setup struct {
 
 // Setups returns the three setups: self is this benchmark binary (the
 // child and the relay), guard the k9s-guard binary.
-func Setups(self, guard string) []Setup {
+func Setups(self, guard, kubeconfig string) []Setup {
 	env := func(role string) []string {
-		return append(os.Environ(), roleEnv+"="+role, "K9S_GUARD_PROFILE=/nonexistent-profile-for-bench")
+		dir := filepath.Dir(kubeconfig)
+		return append(os.Environ(), roleEnv+"="+role, "K9S_GUARD_PROFILE="+filepath.Join(dir, "profile.yaml"),
+			"XDG_STATE_HOME="+dir, "XDG_DATA_HOME="+dir, "KUBECONFIG="+kubeconfig)
 	}
 	return []Setup{
 		{"bare pty", func(role string) *exec.Cmd {
@@ -359,7 +362,22 @@ func rssKB(pid int) (int64, error) {
 
 // Run measures every setup, interleaving rounds, and writes the table.
 func Run(w io.Writer, self, guard string, rounds, keys int) ([]Result, error) {
-	setups := Setups(self, guard)
+	// k9s-guard starts its credential gateway from a kubeconfig; the echo
+	// child never calls it, so one context pointing nowhere is enough.
+	dir, err := os.MkdirTemp("", "ptybench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	kc := dir + "/kubeconfig"
+	const cfg = "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\nusers: [{name: u, user: {token: bench}}]\ncontexts: [{name: bench, context: {cluster: c, user: u}}]\ncurrent-context: bench\n"
+	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(dir+"/profile.yaml", []byte("version: 1\n"), 0o600); err != nil {
+		return nil, err
+	}
+	setups := Setups(self, guard, kc)
 	res := make([]Result, len(setups))
 	for i, s := range setups {
 		res[i].Name = s.Name
@@ -386,7 +404,6 @@ func Run(w io.Writer, self, guard string, rounds, keys int) ([]Result, error) {
 		res[i].Throughput = res[i].tputSamples[len(res[i].tputSamples)/2]
 	}
 	g := &res[len(res)-1]
-	var err error
 	if g.IdleCPU, g.RSSMB, err = idle(setups[len(setups)-1], 3*time.Second); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestContextSwitchFollowsK9s: K9s switches contexts in memory (`:ctx`);
+// the guard follows it. Starting in the unprotected dev context, Ctrl-K
+// goes straight to K9s; only after `:ctx prod` does the same key
+// ask for a passcode. And leaving prod closes its window.
+func TestContextSwitchFollowsK9s(t *testing.T) {
+	env := guardedEnv(t, protectedProfile)
+	term := startGuard(t, env, 120, 40, "--context", "dev", "-n", "shop", "-c", "deploy")
+	if err := term.WaitText("deployments(shop)", startTimeout); err != nil {
+		t.Fatal(err)
+	}
+	// In dev, Ctrl-D goes straight to K9s's dialog.
+	if err := term.Type("\x04"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("Cancel", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitFor("the dialog to close", 10*time.Second, func(s string) bool { return !strings.Contains(s, "Cancel") }); err != nil {
+		t.Fatal(err)
+	}
+	// Switch to prod in K9s.
+	if err := term.Type(":ctx prod", "\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("Context: prod", 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type(":deploy", "\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("deployments(shop)", 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type("\x04"); err != nil {
+		t.Fatal(err)
+	}
+	waitOverlay(t, term)
+	if !strings.Contains(term.Screen(), "prod") {
+		t.Fatalf("overlay is not for prod:\n%s", term.Screen())
+	}
+	if err := term.Type(code(t, 0), "\r"); err != nil {
+		t.Fatal(err)
+	}
+	waitNoOverlay(t, term)
+	if err := term.WaitText("ELEVATED prod", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("Cancel", 10*time.Second); err != nil { // K9s's delete dialog
+		t.Fatal(err)
+	}
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+	// (Esc then ':' within 50 ms would be Alt-: to K9s.)
+	if err := term.WaitFor("the dialog to close", 10*time.Second, func(s string) bool { return !strings.Contains(s, "Cancel") }); err != nil {
+		t.Fatal(err)
+	}
+	// Leaving prod closes its window (closeOnContextSwitch defaults to on).
+	if err := term.Type(":ctx dev", "\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("Context: dev", 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitFor("the indicator to go", 10*time.Second, func(s string) bool { return !strings.Contains(s, "ELEVATED") }); err != nil {
+		t.Fatal(err)
+	}
+}
