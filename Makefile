@@ -54,9 +54,10 @@ fmt: ## format the code
 bench: tools build ## print the benchmark tables (pty relay, gateway)
 	cd testbed && go run ./cmd/bench
 
-snapshot: ## build release archives locally with GoReleaser
+snapshot: ## build the release archives and cask locally with GoReleaser (dist/), then check them
 	go run github.com/goreleaser/goreleaser/v2@v2.15.1 check
 	go run github.com/goreleaser/goreleaser/v2@v2.15.1 release --snapshot --clean
+	cd testbed && K9S_GUARD_RELEASE_TEST=1 go test -count=1 -run '^TestRelease' ./release/
 
 demo: tools build ## start a local cluster and run k9s-guard against it
 	cd testbed && go run ./cmd/testbed demo --guard $(GUARD) --k9s $(TOOLS)/k9s

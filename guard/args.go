@@ -1,7 +1,6 @@
 package guard
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -53,8 +52,4 @@ func parseLaunchArgs(args []string) (launchArgs, error) {
 		}
 	}
 	return la, nil
-}
-
-func (la launchArgs) String() string {
-	return fmt.Sprintf("profile=%q k9s=%q args=%q", la.Profile, la.K9s, la.K9sArgs)
 }

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/user"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
@@ -86,6 +82,8 @@ func (a *App) setUpProtection(ctx context.Context, la launchArgs, session string
 			asGroups = append(asGroups, v)
 		}
 	}
+	// The Kubernetes libraries log to stderr, which would draw over K9s.
+	kube.RedirectKlog(func(string, ...any) {})
 	p.gw, err = kube.Start(ctx, kube.Config{
 		LoadingRules: kube.LoadingRules(la.Kubeconfig, a.Getenv),
 		Context:      la.Context,
@@ -115,17 +113,7 @@ func flagValue(args []string, i int, arg, name string) (string, bool) {
 
 // policyFor turns the profile's rules for a context into the gateway's.
 func (p *protection) policyFor(ctxName string) kube.ContextPolicy {
-	pol := p.prof.For(ctxName)
-	if !pol.Protected {
-		return kube.ContextPolicy{}
-	}
-	e := pol.Elevation
-	return kube.ContextPolicy{
-		Protected: true,
-		Requires:  pol.Requires,
-		Window:    pol.Window,
-		Elevation: kube.Elevation{Kind: e.Kind, Context: e.Context, Kubeconfig: e.Kubeconfig, User: e.User, Groups: e.Groups, Namespace: e.Namespace, Name: e.Name},
-	}
+	return KubePolicy(p.prof.For(ctxName))
 }
 
 // record appends to the audit trail; without one it reports why.
@@ -150,11 +138,6 @@ func (p *protection) auditGateway(ev kube.AuditEvent) error {
 	return p.record(r)
 }
 
-// anyProtected reports whether the profile protects any context at all.
-func (p *protection) anyProtected(contexts []string) bool {
-	return slices.ContainsFunc(contexts, func(c string) bool { return p.prof.For(c).Protected })
-}
-
 func (p *protection) close() {
 	if p.windows != nil {
 		p.windows.CloseAll(stepup.CloseExit)
@@ -166,12 +149,3 @@ func (p *protection) close() {
 		_ = p.log.Close()
 	}
 }
-
-func osUser() string {
-	if u, err := user.Current(); err == nil {
-		return u.Username
-	}
-	return os.Getenv("USER")
-}
-
-var _ = time.Second

@@ -210,10 +210,12 @@ func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(s
 }
 
 // frame turns a full-screen rendering into bytes that draw it row by row.
+// Each row is cleared before it is drawn, not after: after a full-width row
+// the cursor sits on the last column, and erasing there would eat it.
 func frame(screen string) string {
 	var b strings.Builder
 	for i, line := range strings.Split(screen, "\n") {
-		fmt.Fprintf(&b, "\x1b[%d;1H\x1b[0m%s\x1b[0m\x1b[K", i+1, line)
+		fmt.Fprintf(&b, "\x1b[%d;1H\x1b[0m\x1b[2K%s\x1b[0m", i+1, line)
 	}
 	return b.String()
 }

@@ -58,7 +58,9 @@ func (a *App) run(ctx context.Context, args []string) error {
 }
 
 func (a *App) isOwnCommand(root *cobra.Command, word string) bool {
-	if slices.Contains([]string{"-h", "--help", "help", "--version"}, word) {
+	// "completion" and cobra's hidden __complete commands are added to the
+	// tree only while a command line runs, so they are named here.
+	if slices.Contains([]string{"-h", "--help", "help", "--version", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd}, word) {
 		return true
 	}
 	for _, c := range root.Commands() {

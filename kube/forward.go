@@ -162,8 +162,9 @@ func (g *Gateway) reverseProxy(up *upstream) *httputil.ReverseProxy {
 				pr.SetURL(loc)
 				pr.Out.URL.RawQuery = pr.In.URL.RawQuery
 			},
-			Transport: up.rt,
-			ErrorLog:  log.New(logfWriter(g.logf), "gateway: ", 0),
+			Transport:  up.rt,
+			BufferPool: sharedProxyBuffers,
+			ErrorLog:   log.New(logfWriter(g.logf), "gateway: ", 0),
 			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 				if errors.Is(err, context.Canceled) {
 					// The client went away (K9s leaving a view), or the
@@ -188,22 +189,35 @@ func (u upgradeResponder) Error(w http.ResponseWriter, _ *http.Request, err erro
 
 // forward sends r with up's credentials. With a grant, the request is tied
 // to it: when the window closes, the request's context is cancelled and an
-// upgraded connection (exec, attach, port-forward) is closed.
-func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, up *upstream, grant *stepup.Grant) {
-	if grant != nil {
+// upgraded connection (exec, attach, port-forward) is closed. Upgraded
+// connections are also tracked by the gateway, which closes them on Close.
+//
+// Only watches, log follows and other streams need a flush after every
+// write; a plain get or list is sent in full buffers, which keeps a large
+// LIST as fast as a direct one.
+func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, up *upstream, grant *stepup.Grant, op Operation) {
+	upgrade := httpstream.IsUpgradeRequest(r)
+	if grant != nil || upgrade {
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
 		sc := &streamCloser{cancel: cancel}
-		release, ok := g.windows.Track(grant.ID, sc)
-		if !ok {
-			writeStatus(w, statusError(http.StatusForbidden, "Forbidden", "k9s-guard: the step-up window closed before the request could be sent"))
+		if !g.addStream(sc) {
+			writeStatus(w, unavailable("k9s-guard is shutting down"))
 			return
 		}
-		defer release()
+		defer g.removeStream(sc)
+		if grant != nil {
+			release, ok := g.windows.Track(grant.ID, sc)
+			if !ok {
+				writeStatus(w, statusError(http.StatusForbidden, "Forbidden", "k9s-guard: the step-up window closed before the request could be sent"))
+				return
+			}
+			defer release()
+		}
 		r = r.WithContext(ctx)
 		w = &trackingWriter{ResponseWriter: w, sc: sc}
 	}
-	if httpstream.IsUpgradeRequest(r) {
+	if upgrade {
 		h := &proxy.UpgradeAwareHandler{
 			Location:           up.location,
 			Transport:          up.rt,
@@ -216,10 +230,56 @@ func (g *Gateway) forward(w http.ResponseWriter, r *http.Request, up *upstream, 
 		h.ServeHTTP(w, r)
 		return
 	}
+	if !op.NonResource && op.Subresource == "" && (op.Verb == "list" || op.Verb == "get") {
+		w = noFlushWriter{w}
+	}
 	g.reverseProxy(up).ServeHTTP(w, r)
 }
 
-// streamCloser ends one elevated request when its grant closes.
+// noFlushWriter hides the ResponseWriter's Flush, so that the reverse proxy,
+// which flushes every write of a response without a Content-Length, lets
+// the server send full buffers instead.
+type noFlushWriter struct{ w http.ResponseWriter }
+
+func (n noFlushWriter) Header() http.Header         { return n.w.Header() }
+func (n noFlushWriter) Write(p []byte) (int, error) { return n.w.Write(p) }
+func (n noFlushWriter) WriteHeader(code int)        { n.w.WriteHeader(code) }
+
+// proxyBuffers are the reverse proxy's copy buffers: larger than its 32 KiB
+// default, fewer reads and writes per large LIST.
+type proxyBuffers struct{ pool sync.Pool }
+
+func (b *proxyBuffers) Get() []byte {
+	if v, ok := b.pool.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 256<<10)
+}
+
+func (b *proxyBuffers) Put(p []byte) { b.pool.Put(&p) }
+
+var sharedProxyBuffers = &proxyBuffers{}
+
+// addStream registers a request that Close must end; false once closed.
+func (g *Gateway) addStream(sc *streamCloser) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	g.streams[sc] = struct{}{}
+	return true
+}
+
+func (g *Gateway) removeStream(sc *streamCloser) {
+	g.mu.Lock()
+	delete(g.streams, sc)
+	g.mu.Unlock()
+}
+
+// streamCloser ends one request (an elevated one when its grant closes,
+// any upgraded one when the gateway closes): it cancels the request's
+// context and closes its hijacked connection.
 type streamCloser struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex

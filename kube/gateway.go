@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/klog/v2"
 
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
@@ -48,7 +49,7 @@ type Gateway struct {
 	elevated map[string]*lazy[*upstream] // by Elevation.key(), for context and impersonate sources
 	minted   map[string]*mintedGrant     // by grant ID, for serviceAccount sources
 	asks     map[string]*pendingAsk      // by context
-	hijacked map[net.Conn]struct{}       // every upgraded client connection
+	streams  map[*streamCloser]struct{}  // upgraded and elevated requests in flight
 	closed   bool
 	closeErr error
 	once     sync.Once
@@ -78,7 +79,7 @@ func Start(ctx context.Context, cfg Config) (*Gateway, error) {
 		elevated: map[string]*lazy[*upstream]{},
 		minted:   map[string]*mintedGrant{},
 		asks:     map[string]*pendingAsk{},
-		hijacked: map[net.Conn]struct{}{},
+		streams:  map[*streamCloser]struct{}{},
 	}
 	if g.logf == nil {
 		g.logf = func(string, ...any) {}
@@ -148,19 +149,17 @@ func Start(ctx context.Context, cfg Config) (*Gateway, error) {
 		ReadHeaderTimeout: 30 * time.Second,
 		// No read, write or idle timeouts: watches, logs -f, exec and
 		// port-forward live as long as the user wants them.
+		// HTTP/1.1 only on loopback: Go's HTTP/2 server moves bulk data
+		// (a LIST of thousands of objects) markedly slower than HTTP/1.1,
+		// and upgrades need HTTP/1.1 anyway. Towards the API server the
+		// client-go transport still multiplexes over HTTP/2.
 		TLSConfig: &tls.Config{
 			Certificates: []tls.Certificate{cert},
 			MinVersion:   tls.VersionTLS12,
-			NextProtos:   []string{"h2", "http/1.1"},
+			NextProtos:   []string{"http/1.1"},
 		},
-		ErrorLog: log.New(logfWriter(g.logf), "gateway: ", 0),
-		ConnState: func(c net.Conn, s http.ConnState) {
-			if s == http.StateHijacked {
-				g.mu.Lock()
-				g.hijacked[c] = struct{}{}
-				g.mu.Unlock()
-			}
-		},
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ErrorLog:     log.New(logfWriter(g.logf), "gateway: ", 0),
 	}
 	tlsListener := tls.NewListener(g.listener, g.server.TLSConfig)
 	go func() {
@@ -227,14 +226,18 @@ func (g *Gateway) Close() error {
 		// Not Shutdown: long-lived watches never go idle, and K9s is gone.
 		_ = g.server.Close()
 		g.mu.Lock()
-		for c := range g.hijacked {
-			_ = c.Close()
+		streams := make([]*streamCloser, 0, len(g.streams))
+		for sc := range g.streams {
+			streams = append(streams, sc)
 		}
 		var leftovers []string
 		for id := range g.minted {
 			leftovers = append(leftovers, id)
 		}
 		g.mu.Unlock()
+		for _, sc := range streams {
+			_ = sc.Close()
+		}
 		for _, id := range leftovers {
 			g.revokeGrant(id, "exit")
 		}
@@ -281,8 +284,19 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.serveSSAR(w, out, route, pol, body, complete)
 		return
 	}
+	if op.Class == ClassRead || !pol.Protected {
+		g.forwardBase(w, out, route, op)
+		return
+	}
+	// Inside a window every write and sensitive request of the context goes
+	// out elevated, guarded by the profile or not; outside one, only the
+	// guarded ones wait for a step-up, the rest use the user's own rights.
+	if gr, ok := g.activeGrant(route.context, op); ok {
+		g.forwardElevated(w, out, route, pol, op, gr)
+		return
+	}
 	if !pol.requires(op) {
-		g.forwardBase(w, out, route)
+		g.forwardBase(w, out, route, op)
 		return
 	}
 	grant, refusal := g.stepUp(r.Context(), route, pol, op)
@@ -389,13 +403,13 @@ func (g *Gateway) ownConfig(context string) (*rest.Config, error) {
 	return rc, nil
 }
 
-func (g *Gateway) forwardBase(w http.ResponseWriter, r *http.Request, route *ctxRoute) {
+func (g *Gateway) forwardBase(w http.ResponseWriter, r *http.Request, route *ctxRoute, op Operation) {
 	up, err := g.baseUpstream(route)
 	if err != nil {
 		writeStatus(w, unavailable(fmt.Sprintf("k9s-guard: cannot reach context %q: %v", route.context, err)))
 		return
 	}
-	g.forward(w, r, up, nil)
+	g.forward(w, r, up, nil, op)
 }
 
 // forwardElevated sends a request with the grant's elevated credentials,
@@ -422,7 +436,7 @@ func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route 
 		writeStatus(w, forbidden(op, fmt.Sprintf("k9s-guard refused to %s in context %q: the audit trail cannot be written (%v), and elevated requests are only sent once recorded", op, route.context, err)))
 		return
 	}
-	g.forward(w, r, up, &grant)
+	g.forward(w, r, up, &grant, op)
 }
 
 func (g *Gateway) refuse(w http.ResponseWriter, route *ctxRoute, pol ContextPolicy, op Operation, why string) {
@@ -464,6 +478,19 @@ func (g *Gateway) audit(ev AuditEvent) error {
 		return nil
 	}
 	return g.cfg.Audit(ev)
+}
+
+// RedirectKlog sends what the Kubernetes libraries log through klog (the
+// upgrade-aware proxy, request parsing, client-go warnings) to logf instead
+// of stderr, which belongs to K9s's screen while the guard runs; a nil logf
+// discards it. It changes process-wide state, so the orchestrator calls it
+// once, before Start.
+func RedirectKlog(logf func(string, ...any)) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	klog.LogToStderr(false)
+	klog.SetOutput(logfWriter(logf))
 }
 
 // logfWriter adapts Logf to an io.Writer for http.Server and

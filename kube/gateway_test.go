@@ -850,3 +850,142 @@ func TestGatewayAccessReviewProtobuf(t *testing.T) {
 		t.Fatalf("the review went upstream %d times", n)
 	}
 }
+
+// A profile that guards only some actions: the others use the user's own
+// rights outside a window, and the elevated ones inside it.
+func TestGatewayPartialProfile(t *testing.T) {
+	tg := startTestGateway(t, func(c *Config) {
+		c.Policies = func(name string) ContextPolicy {
+			if name != "prod" {
+				return ContextPolicy{}
+			}
+			return ContextPolicy{Protected: true, Elevation: impersonateBreakGlass, Requires: func(a string) bool { return a == "delete" }}
+		}
+	})
+	hc, host := tg.client(t, "prod")
+	patch := map[string]string{"Content-Type": "application/merge-patch+json"}
+	if code, _, body := do(t, hc, "PATCH", host+"/apis/apps/v1/namespaces/shop/deployments/web", `{"spec":{"paused":true}}`, patch); code != 200 {
+		t.Fatalf("unguarded edit: %d %s", code, body)
+	}
+	if code, _, _ := do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/cart", "", nil); code != 403 {
+		t.Fatalf("guarded delete without window: %d", code)
+	}
+	if _, err := tg.Windows().Open("prod", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	do(t, hc, "PATCH", host+"/apis/apps/v1/namespaces/shop/deployments/web", `{"spec":{"paused":false}}`, patch)
+	got := tg.api.seenMethod("PATCH", "/deployments/web")
+	if len(got) != 2 || got[0].ImpUser != "" || got[1].ImpUser != "break-glass" {
+		t.Fatalf("patches went out as %+v", got)
+	}
+}
+
+// proxy-url in the user's kubeconfig applies to the gateway's upstream
+// connections, upgraded ones included.
+func TestGatewayProxyURL(t *testing.T) {
+	var connects atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodConnect {
+			http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+			return
+		}
+		connects.Add(1)
+		up, err := net.Dial("tcp", r.Host)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		conn, brw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			up.Close()
+			return
+		}
+		_, _ = io.WriteString(conn, "HTTP/1.1 200 Connection established\r\n\r\n")
+		go func() { _, _ = io.Copy(up, brw); up.Close() }()
+		_, _ = io.Copy(conn, up)
+		conn.Close()
+	}))
+	t.Cleanup(proxy.Close)
+	tg := startTestGateway(t, func(c *Config) {
+		raw, err := clientcmd.LoadFromFile(c.LoadingRules.ExplicitPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cl := range raw.Clusters {
+			cl.ProxyURL = proxy.URL
+		}
+		if err := clientcmd.WriteToFile(*raw, c.LoadingRules.ExplicitPath); err != nil {
+			t.Fatal(err)
+		}
+	})
+	hc, host := tg.client(t, "dev")
+	if code, _, body := do(t, hc, "GET", host+"/api/v1/namespaces/shop/pods", "", nil); code != 200 {
+		t.Fatalf("list through proxy: %d %s", code, body)
+	}
+	before := connects.Load()
+	if before == 0 {
+		t.Fatal("the list did not go through the proxy")
+	}
+	tok := tg.layout.contexts["dev"].token
+	path := strings.TrimPrefix(host, tg.URL()) + "/api/v1/namespaces/shop/pods/cart/portforward"
+	conn := rawRequest(t, tg.URL(), "GET "+path+" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+tok+
+		"\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n")
+	br := bufio.NewReader(conn)
+	if resp, err := http.ReadResponse(br, nil); err != nil || resp.StatusCode != 101 {
+		t.Fatalf("upgrade through proxy: %v %v", resp, err)
+	}
+	_, _ = io.WriteString(conn, "ping\n")
+	if line, err := br.ReadString('\n'); err != nil || line != "ping\n" {
+		t.Fatalf("echo: %q %v", line, err)
+	}
+	if connects.Load() <= before {
+		t.Fatal("the upgrade did not go through the proxy")
+	}
+}
+
+// Exec credential plugins and token files keep working behind the gateway,
+// for ordinary and upgraded requests alike.
+func TestGatewayExecPluginAndTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	plugin := filepath.Join(dir, "plugin.sh")
+	if err := os.WriteFile(plugin, []byte("#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\""+baseToken+"\"}}'\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(baseToken), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tg := startTestGateway(t, func(c *Config) {
+		raw, err := clientcmd.LoadFromFile(c.LoadingRules.ExplicitPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw.AuthInfos["plugin"] = &clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
+			APIVersion: "client.authentication.k8s.io/v1", Command: plugin, InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
+		}}
+		raw.AuthInfos["file"] = &clientcmdapi.AuthInfo{TokenFile: tokenFile}
+		raw.Contexts["dev"].AuthInfo = "plugin"
+		raw.Contexts["prod"].AuthInfo = "file"
+		if err := clientcmd.WriteToFile(*raw, c.LoadingRules.ExplicitPath); err != nil {
+			t.Fatal(err)
+		}
+	})
+	for _, name := range []string{"dev", "prod"} {
+		hc, host := tg.client(t, name)
+		if code, _, body := do(t, hc, "GET", host+"/api/v1/namespaces/shop/pods", "", nil); code != 200 {
+			t.Fatalf("%s list: %d %s", name, code, body)
+		}
+		tok := tg.layout.contexts[name].token
+		path := strings.TrimPrefix(host, tg.URL()) + "/api/v1/namespaces/shop/pods/cart/log?follow=true"
+		conn := rawRequest(t, tg.URL(), "GET "+path+" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+tok+
+			"\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n")
+		if resp, err := http.ReadResponse(bufio.NewReader(conn), nil); err != nil || resp.StatusCode != 101 {
+			t.Fatalf("%s upgrade: %v %v", name, resp, err)
+		}
+	}
+	for _, r := range tg.api.seen() {
+		if r.Auth != "Bearer "+baseToken {
+			t.Fatalf("request went out with %q: %+v", r.Auth, r)
+		}
+	}
+}

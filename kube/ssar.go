@@ -23,18 +23,18 @@ import (
 func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol ContextPolicy, body []byte, complete bool) {
 	var review authorizationv1.SelfSubjectAccessReview
 	if !complete || !decodeBody(r, body, &review) || review.Spec.ResourceAttributes == nil {
-		g.forwardBase(w, r, route)
+		g.forwardBase(w, r, route, Operation{})
 		return
 	}
 	ra := review.Spec.ResourceAttributes
 	hyp := operationForAttributes(ra.Verb, ra.Group, ra.Resource, ra.Subresource, ra.Namespace, ra.Name)
 	if !ssarNeedsStepUp(pol, hyp) {
-		g.forwardBase(w, r, route)
+		g.forwardBase(w, r, route, Operation{})
 		return
 	}
 	if gr, ok := g.activeGrant(route.context, hyp); ok {
 		if up, _, err := g.elevatedUpstream(r.Context(), route, pol.Elevation, gr); err == nil {
-			g.forward(w, r, up, nil)
+			g.forward(w, r, up, nil, Operation{})
 			return
 		}
 	}
@@ -43,10 +43,10 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 		up, err := g.staticElevated(route, pol.Elevation)
 		if err != nil {
 			g.logf("gateway: answering access review in %s with base credentials: %v", route.context, err)
-			g.forwardBase(w, r, route)
+			g.forwardBase(w, r, route, Operation{})
 			return
 		}
-		g.forward(w, r, up, nil)
+		g.forward(w, r, up, nil, Operation{})
 	case ElevationServiceAccount:
 		review.Status = authorizationv1.SubjectAccessReviewStatus{
 			Allowed: true,
@@ -63,7 +63,7 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write(b)
 	default:
-		g.forwardBase(w, r, route)
+		g.forwardBase(w, r, route, Operation{})
 	}
 }
 

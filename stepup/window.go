@@ -88,8 +88,8 @@ func SystemWindowClock() WindowClock { return systemWindowClock{} }
 // waking rather than after the remaining monotonic time.
 const maxTimerStep = 5 * time.Second
 
-// ErrNoContext is returned by Open when the context name is empty.
-var ErrNoContext = errors.New("open window: empty context name")
+// ErrWindowNoContext is returned by Open when the context name is empty.
+var ErrWindowNoContext = errors.New("open window: empty context name")
 
 // Windows holds the open elevation windows, at most one per context. It is
 // safe for concurrent use. Deadlines are enforced by timers, so a window
@@ -154,7 +154,7 @@ func (w *Windows) Open(context string, d time.Duration) (Grant, error) {
 // a window with a different scope is replaced.
 func (w *Windows) OpenScoped(context string, d time.Duration, scope *GrantScope, source string) (Grant, error) {
 	if context == "" {
-		return Grant{}, ErrNoContext
+		return Grant{}, ErrWindowNoContext
 	}
 	if d <= 0 {
 		return Grant{}, fmt.Errorf("open window for %q: duration %s is not positive", context, d)

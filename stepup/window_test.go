@@ -258,7 +258,7 @@ func TestWindowTimerRechecksWallClock(t *testing.T) {
 
 func TestWindowOpenValidates(t *testing.T) {
 	w := NewWindows(newWindowTestClock())
-	if _, err := w.Open("", time.Minute); !errors.Is(err, ErrNoContext) {
+	if _, err := w.Open("", time.Minute); !errors.Is(err, ErrWindowNoContext) {
 		t.Fatalf("empty context: err = %v", err)
 	}
 	if _, err := w.Open("prod", 0); err == nil {

@@ -167,6 +167,7 @@ func TestCancelDropsTheKey(t *testing.T) {
 	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "pods")
 	waitPods(t, term)
 	pod := firstPod(t, term)
+	before := term.Lines()
 	if err := term.Type("\x0b"); err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +176,17 @@ func TestCancelDropsTheKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitNoOverlay(t, term)
-	// The K9s screen is back, exactly: the pod list and its header.
+	// The K9s screen is back, exactly: header, frame and rows (only the AGE
+	// column may have moved on).
 	waitPods(t, term)
+	after := term.Lines()
+	for i := range before {
+		if i < 8 || strings.HasPrefix(before[i], "└") || strings.TrimSpace(strings.Trim(before[i], "│ ")) == "" {
+			if before[i] != after[i] && i != 0 {
+				t.Errorf("row %d not repainted exactly:\nbefore %q\nafter  %q", i, before[i], after[i])
+			}
+		}
+	}
 	admin(t).waitPod("shop", pod, true)
 }
 
