@@ -51,8 +51,9 @@ lint: ## gofmt, go vet, go mod tidy check
 fmt: ## format the code
 	gofmt -w .
 
-bench: tools build ## print the benchmark tables (pty relay, gateway)
-	cd testbed && go run ./cmd/bench
+bench: tools build ## print the benchmark tables (pty relay; gateway vs client-go and kubectl proxy)
+	cd testbed && go run ./cmd/bench -guard $(GUARD)
+	cd testbed && go run ./gateway/gwbench/cmd/gatewaybench
 
 snapshot: ## build the release archives and cask locally with GoReleaser (dist/), then check them
 	go run github.com/goreleaser/goreleaser/v2@v2.15.1 check
