@@ -109,6 +109,8 @@ func NewEnroll(opts EnrollOptions) (Enroll, error) {
 	in.Prompt = ""
 	in.Placeholder = "123456"
 	in.CharLimit = 6
+	// Without a width the placeholder shows only its first character.
+	in.SetWidth(7)
 	// ctrl+v would shell out to a clipboard tool; the terminal's own paste
 	// arrives as a PasteMsg and is handled below.
 	in.KeyMap.Paste = key.NewBinding(key.WithDisabled())
