@@ -7,6 +7,8 @@ VERSION      ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo
 LDFLAGS      := -s -w -X github.com/k9s-guard/k9s-guard/guard.version=$(VERSION)
 GUARD        := $(CURDIR)/bin/k9s-guard
 CLUSTER_BINS := $(TOOLS)/etcd $(TOOLS)/kube-apiserver $(TOOLS)/kube-controller-manager $(TOOLS)/kubectl
+# Built from the module, the control plane would report v0.0.0-master.
+KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=v1.37.2 -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=37 -X k8s.io/client-go/pkg/version.gitVersion=v1.37.2
 export K9S_GUARD_TOOLS := $(TOOLS)
 export PATH := $(TOOLS):$(PATH)
 
@@ -26,11 +28,11 @@ $(TOOLS)/k9s:
 $(TOOLS)/etcd:
 	cd testbed && go build -o $@ go.etcd.io/etcd/server/v3
 $(TOOLS)/kube-apiserver:
-	cd testbed && go build -o $@ k8s.io/kubernetes/cmd/kube-apiserver
+	cd testbed && go build -ldflags '$(KUBE_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-apiserver
 $(TOOLS)/kube-controller-manager:
-	cd testbed && go build -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
+	cd testbed && go build -ldflags '$(KUBE_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kube-controller-manager
 $(TOOLS)/kubectl:
-	cd testbed && go build -o $@ k8s.io/kubernetes/cmd/kubectl
+	cd testbed && go build -ldflags '$(KUBE_LDFLAGS)' -o $@ k8s.io/kubernetes/cmd/kubectl
 
 test: tools build ## run every test: unit, integration (real API server) and end to end (real K9s, real pty)
 	go vet ./...
