@@ -72,6 +72,8 @@ func KubePolicy(p profile.Policy) kube.ContextPolicy {
 			Namespace:  p.Elevation.Namespace,
 			Name:       p.Elevation.Name,
 		},
+		Scope:   p.Scope,
+		OneShot: p.OneShot,
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/pty"
 	"github.com/k9s-guard/k9s-guard/screen"
 	"github.com/k9s-guard/k9s-guard/stepup"
@@ -125,7 +126,11 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 	asker.f = s.askFromGateway
 	prot.windows.OnOpen(func(g stepup.Grant) {
 		d := g.Deadline.UTC()
-		_ = prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d})
+		var scope string
+		if g.Scope != nil {
+			scope = "scope: " + kube.ScopeString(g.Scope)
+		}
+		_ = prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d, Message: scope})
 		s.paintStatus()
 	})
 	prot.windows.OnClose(func(g stepup.Grant, why stepup.CloseReason) {
@@ -295,6 +300,9 @@ func (s *session) observeNow() {
 }
 
 // needsStepUp decides whether a dangerous key must wait for a passcode.
+// Under scope "operation" an open window lets the key through only when
+// its grant covers what the key will do (the objects under the cursor, or
+// every marked row); anything else prompts again.
 func (s *session) needsStepUp(v stepup.KeyVerdict) (askRequest, bool) {
 	ctxName := v.Context
 	if ctxName == "" {
@@ -308,26 +316,110 @@ func (s *session) needsStepUp(v stepup.KeyVerdict) (askRequest, bool) {
 	if !pol.Protected || !pol.Requires(v.Action) {
 		return askRequest{}, false
 	}
-	if _, open := s.prot.windows.Active(ctxName); open {
+	targets := s.keyTargets()
+	keyScope, mapped := kube.KeyScope(v.Action, v.Resource, targets)
+	if !mapped {
+		// Nothing the gateway will see (a kubeconfig edit): the grant
+		// covers no request at all.
+		keyScope = &stepup.GrantScope{Action: v.Action}
+	}
+	var scope *stepup.GrantScope
+	if pol.Scope == profile.ScopeOperation {
+		scope = keyScope
+	}
+	if g, open := s.prot.windows.Active(ctxName); open && kube.ScopeWithin(g.Scope, scope) {
 		return askRequest{}, false
 	}
-	return askRequest{
-		Context: ctxName, Action: v.Action, Target: s.target(v), Source: pol.Elevation.String(),
-		Window: pol.Window, Via: "key", Resource: v.Resource,
-	}, true
+	req := askRequest{
+		Context: ctxName, Action: v.Action, Target: s.target(v, targets), Source: pol.Elevation.String(),
+		Window: pol.Window, Via: "key", Resource: v.Resource, Scope: scope,
+	}
+	if len(targets) == 1 {
+		req.Namespace, req.Name = targets[0].Namespace, targets[0].Name
+	}
+	if names := keyScope.Names; len(names) > 0 && needsConfirmName(pol, v.Action, v.Resource) {
+		req.ConfirmName = strings.Join(names, " ")
+	}
+	if mapped && s.prot.gw != nil {
+		gw := s.prot.gw
+		req.Blast = func(ctx context.Context) string { return gw.BlastRadius(ctx, ctxName, keyScope) }
+	}
+	return req, true
 }
 
-// target names the object under K9s's cursor when the screen shows it.
-func (s *session) target(v stepup.KeyVerdict) string {
-	name := s.shadow.Selected()
-	if name == "" {
+// needsConfirmName reports whether the profile wants the object's name
+// typed for this action on this resource.
+func needsConfirmName(pol profile.Policy, action, resource string) bool {
+	names := []string{action}
+	if action == "delete" || action == "kill" {
+		names = append(names, profile.DeleteAction(resource))
+	}
+	for _, n := range names {
+		if pol.NeedsConfirmName(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyTargets reads the objects a key press acts on off the shadow screen:
+// every marked row if any, else the row under the cursor; the namespace
+// from the view title, or the row's NAMESPACE column in an all-namespaces
+// view. A name that cannot be read leaves it out (the scope is then too
+// narrow, never too wide).
+func (s *session) keyTargets() []kube.Target {
+	st := s.shadow.State()
+	switch st.Resource {
+	case "describe", "yaml", "logs":
+		// One object, named in the title: "describe(shop/web)", "yaml(node-1)".
+		if st.Namespace == "" {
+			return nil
+		}
+		if ns, name, ok := strings.Cut(st.Namespace, "/"); ok {
+			return []kube.Target{{Namespace: ns, Name: name}}
+		}
+		return []kube.Target{{Name: st.Namespace}}
+	}
+	rows := s.shadow.ActionRows()
+	ns := st.Namespace
+	var out []kube.Target
+	for i := range rows.Rows {
+		name := rows.Column(i, "NAME")
+		if name == "" {
+			return nil
+		}
+		if st.Resource == "namespaces" {
+			// K9s marks favourite namespaces "+" and the current one "(*)".
+			name = strings.TrimSuffix(strings.TrimSuffix(name, "(*)"), "+")
+		}
+		t := kube.Target{Name: name, Namespace: ns}
+		switch ns {
+		case "all", "-", "":
+			t.Namespace = rows.Column(i, "NAMESPACE")
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// target names the objects the key acts on, as the screen shows them.
+func (s *session) target(v stepup.KeyVerdict, targets []kube.Target) string {
+	if len(targets) == 0 {
 		return v.Resource
 	}
-	st := s.shadow.State()
-	if st.Namespace != "" && st.Namespace != "all" && st.Namespace != "-" {
-		name = st.Namespace + "/" + name
+	var names []string
+	for _, t := range targets {
+		n := t.Name
+		if t.Namespace != "" && v.Resource != "namespaces" {
+			n = t.Namespace + "/" + n
+		}
+		names = append(names, n)
 	}
-	return strings.TrimSuffix(v.Resource, "s") + " " + name
+	what := strings.TrimSuffix(v.Resource, "s")
+	if len(names) > 1 {
+		what = v.Resource
+	}
+	return what + " " + strings.Join(names, ", ")
 }
 
 func (s *session) stepUpForKey(req askRequest, heldKeys []byte) {
@@ -343,13 +435,28 @@ func (s *session) stepUpForKey(req askRequest, heldKeys []byte) {
 }
 
 // askFromGateway is the gateway's asker: a request the key watcher did not
-// foresee (a plugin, a hotkey, :dir apply, kubectl from a K9s shell).
+// foresee (a plugin, a hotkey, :dir apply, kubectl from a K9s shell), or
+// one outside the scope of the grant a key opened.
 func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (bool, error) {
 	target := req.Operation.String()
-	ok := s.prompt.ask(ctx, askRequest{
+	ar := askRequest{
 		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
 		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
-	})
+		Scope: req.Scope,
+	}
+	pol := s.prot.prof.For(req.Context)
+	if req.Name != "" {
+		for _, a := range req.Operation.Candidates() {
+			if pol.NeedsConfirmName(a) {
+				ar.ConfirmName = req.Name
+			}
+		}
+	}
+	if gw := s.prot.gw; gw != nil && !req.NonResource {
+		scope := kube.OperationScope(req.Operation)
+		ar.Blast = func(ctx context.Context) string { return gw.BlastRadius(ctx, req.Context, scope) }
+	}
+	ok := s.prompt.ask(ctx, ar)
 	return ok, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/kube"
 	"github.com/k9s-guard/k9s-guard/stepup"
 	"github.com/k9s-guard/k9s-guard/ui"
 )
@@ -24,7 +25,18 @@ type askRequest struct {
 	Window                                              time.Duration
 	Via                                                 string // "key" or "gateway", for the audit trail
 	Verb, Group, Resource, Subresource, Namespace, Name string
+	// Scope is what the grant will cover (nil: the whole context).
+	Scope *stepup.GrantScope
+	// ConfirmName, when set, must be typed as well as the code.
+	ConfirmName string
+	// Blast computes what the action will touch, with the base
+	// credentials; nil when nothing can be said.
+	Blast func(context.Context) string
 }
+
+// blastBudget bounds how long the overlay waits for the blast radius; it
+// never delays the prompt itself.
+const blastBudget = 2 * time.Second
 
 // prompter shows the passcode overlay over K9s, one question at a time.
 // While it is up it owns the keyboard and the screen: K9s keeps running and
@@ -62,15 +74,20 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	prot := p.s.prot
-	// Another question may have opened the window while this one waited.
-	if _, ok := prot.windows.Active(req.Context); ok {
+	// Another question may have opened a window covering this one while it
+	// waited.
+	if g, ok := prot.windows.Active(req.Context); ok && kube.ScopeWithin(g.Scope, req.Scope) {
 		return true
 	}
 	rec := func(ev audit.Event, reason string) error {
 		return prot.record(audit.Record{Event: ev, Context: req.Context, Action: req.Action, Verb: req.Verb, Group: req.Group,
 			Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name, Source: req.Source, Reason: reason})
 	}
-	_ = rec(audit.EventStepupPrompt, "via "+req.Via)
+	why := "via " + req.Via
+	if req.Scope != nil {
+		why += "; scope: " + kube.ScopeString(req.Scope)
+	}
+	_ = rec(audit.EventStepupPrompt, why)
 
 	attempts, locked := 5, time.Time{}
 	if path := p.s.otpStatePath; path != "" {
@@ -93,7 +110,7 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 			if err := rec(audit.EventStepupGranted, ""); err != nil {
 				return ui.OverlayResult{Status: ui.OverlayFailed, Message: err.Error()}
 			}
-			if _, err := prot.windows.Open(req.Context, req.Window); err != nil {
+			if _, err := prot.windows.OpenScoped(req.Context, req.Window, req.Scope, req.Via); err != nil {
 				return ui.OverlayResult{Status: ui.OverlayFailed, Message: "open the window: " + err.Error()}
 			}
 			granted = true
@@ -111,8 +128,8 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 	}
 	outcome := p.run(ctx, ui.OverlayRequest{
 		Context: req.Context, Action: req.Action, Target: req.Target, Source: req.Source, Window: req.Window,
-		AttemptsLeft: attempts, LockedUntil: locked,
-	}, verify)
+		AttemptsLeft: attempts, LockedUntil: locked, ConfirmName: req.ConfirmName,
+	}, verify, req.Blast)
 	if outcome != ui.OverlayGranted && !granted {
 		_ = rec(audit.EventStepupDenied, "cancelled")
 		return false
@@ -123,7 +140,7 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 // run drives the overlay model by hand: keys from the input pump become
 // tea key messages, commands run on goroutines and their messages come back
 // here, and every change is drawn over the paused K9s output.
-func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(string) ui.OverlayResult) ui.OverlayOutcome {
+func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(string) ui.OverlayResult, blast func(context.Context) string) ui.OverlayOutcome {
 	s := p.s
 	s.out.Pause()
 	p.active.Store(true)
@@ -136,6 +153,9 @@ func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(s
 		<-p.input
 	}
 	cols, rows := s.shadow.Size()
+	if blast != nil {
+		req.BlastRadius = "checking…"
+	}
 	model := ui.NewOverlay(ui.OverlayOptions{
 		Background: strings.Split(s.shadow.Render(), "\n"),
 		Width:      cols, Height: rows, Request: req, Verify: verify, Now: s.app.Now,
@@ -171,6 +191,29 @@ func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(s
 		_ = s.out.Draw([]byte("\x1b[?25l" + frame(m.(ui.OverlayModel).Render())))
 	}
 	runCmd(m.Init())
+	if blast != nil {
+		// The blast radius arrives when it is known, within its budget; the
+		// code can be typed meanwhile.
+		bctx, cancel := context.WithTimeout(ctx, blastBudget)
+		defer cancel()
+		go func() {
+			res := make(chan string, 1)
+			go func() { res <- blast(bctx) }()
+			var text string
+			select {
+			case text = <-res:
+			case <-bctx.Done():
+				text = fmt.Sprintf("unknown (no answer within %s)", blastBudget)
+			}
+			if text == "" {
+				text = "unknown"
+			}
+			select {
+			case msgs <- ui.OverlayBlastRadiusMsg{Text: text}:
+			case <-time.After(time.Minute):
+			}
+		}()
+	}
 	draw()
 	var dec stepup.KeyDecoder
 	var escTimer <-chan time.Time

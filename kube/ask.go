@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
@@ -13,64 +12,87 @@ import (
 // same context that arrives while it is on screen: deleting ten marked
 // pods asks once, not ten times.
 type pendingAsk struct {
-	done chan struct{}
-	ok   bool
-	err  error
+	done  chan struct{}
+	scope *stepup.GrantScope // what the question is for; nil: the whole context
+	ok    bool
+	err   error
 }
 
 // stepUp returns the grant a request may go out under, asking the user if
-// no window is open. A non-empty refusal says, for the 403 message, why
-// the request cannot go out.
+// no open window covers it. A non-empty refusal says, for the 403 message,
+// why the request cannot go out.
+//
+// Concurrent requests of one context share one question. Under
+// ScopeOperation a request that joined a question asked for another
+// operation is not covered by its answer; it then asks again, at most a few
+// times, rather than ride a grant made for something else.
 func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol ContextPolicy, op Operation) (stepup.Grant, string) {
-	if gr, ok := g.activeGrant(route.context, op); ok {
-		return gr, ""
+	var scope *stepup.GrantScope
+	if pol.scoped() {
+		scope = OperationScope(op)
 	}
-	if g.cfg.Asker == nil {
-		return stepup.Grant{}, "no step-up window is open, and this session has no prompt to open one"
-	}
-	g.mu.Lock()
-	if g.closed {
+	for attempt := 0; ; attempt++ {
+		if gr, ok := g.activeGrant(route.context, op); ok {
+			return gr, ""
+		}
+		if g.cfg.Asker == nil {
+			return stepup.Grant{}, "no step-up window is open, and this session has no prompt to open one"
+		}
+		if attempt == maxAsksPerRequest {
+			return stepup.Grant{}, "the step-ups granted meanwhile were for other operations"
+		}
+		g.mu.Lock()
+		if g.closed {
+			g.mu.Unlock()
+			return stepup.Grant{}, "k9s-guard is shutting down"
+		}
+		p := g.asks[route.context]
+		if p == nil {
+			p = &pendingAsk{done: make(chan struct{}), scope: scope}
+			g.asks[route.context] = p
+			req := StepUpRequest{Context: route.context, Operation: op, Window: windowOr(pol.Window),
+				Elevation: pol.Elevation.String(), Scope: scope, OneShot: pol.OneShot && scope != nil}
+			g.bg.Add(1)
+			go g.runAsk(route.context, p, req)
+		}
 		g.mu.Unlock()
-		return stepup.Grant{}, "k9s-guard is shutting down"
-	}
-	p := g.asks[route.context]
-	if p == nil {
-		p = &pendingAsk{done: make(chan struct{})}
-		g.asks[route.context] = p
-		req := StepUpRequest{Context: route.context, Operation: op, Window: windowOr(pol.Window), Elevation: pol.Elevation.String()}
-		g.bg.Add(1)
-		go g.runAsk(route.context, p, req)
-	}
-	g.mu.Unlock()
 
-	select {
-	case <-p.done:
-	case <-ctx.Done():
-		return stepup.Grant{}, "the client gave up while the step-up prompt was open"
-	}
-	switch {
-	case errors.Is(p.err, context.DeadlineExceeded):
-		return stepup.Grant{}, fmt.Sprintf("no one-time code was entered within %s", g.cfg.AskTimeout)
-	case errors.Is(p.err, context.Canceled):
-		return stepup.Grant{}, "the step-up prompt was cancelled"
-	case p.err != nil:
-		return stepup.Grant{}, fmt.Sprintf("the step-up prompt failed: %v", p.err)
-	case !p.ok:
-		return stepup.Grant{}, "the step-up was declined"
-	}
-	if gr, ok := g.activeGrant(route.context, op); ok {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return stepup.Grant{}, "the client gave up while the step-up prompt was open"
+		}
+		switch {
+		case errors.Is(p.err, context.DeadlineExceeded):
+			return stepup.Grant{}, fmt.Sprintf("no one-time code was entered within %s", g.cfg.AskTimeout)
+		case errors.Is(p.err, context.Canceled):
+			return stepup.Grant{}, "the step-up prompt was cancelled"
+		case p.err != nil:
+			return stepup.Grant{}, fmt.Sprintf("the step-up prompt failed: %v", p.err)
+		case !p.ok:
+			return stepup.Grant{}, "the step-up was declined"
+		}
+		if gr, ok := g.activeGrant(route.context, op); ok {
+			return gr, ""
+		}
+		if !ScopeWithin(p.scope, scope) {
+			continue // that answer was for another operation: ask for this one
+		}
+		// The asker said yes without opening a window that covers the request.
+		gr, err := g.windows.OpenScoped(route.context, windowOr(pol.Window), p.scope, "gateway")
+		if err != nil {
+			return stepup.Grant{}, fmt.Sprintf("no window could be opened: %v", err)
+		}
+		if !GrantCovers(gr, op) {
+			return stepup.Grant{}, "the open window does not cover this operation"
+		}
 		return gr, ""
 	}
-	// The asker said yes without opening a window itself.
-	gr, err := g.windows.OpenScoped(route.context, windowOr(pol.Window), nil, "gateway")
-	if err != nil {
-		return stepup.Grant{}, fmt.Sprintf("no window could be opened: %v", err)
-	}
-	if !grantCovers(gr, op) {
-		return stepup.Grant{}, "the open window does not cover this operation"
-	}
-	return gr, ""
 }
+
+// maxAsksPerRequest bounds how often one request asks the user before it
+// is refused.
+const maxAsksPerRequest = 3
 
 // runAsk asks once, bounded by the ask timeout, detached from any one
 // client request: if K9s gives up on the request, the answer still opens
@@ -96,30 +118,8 @@ var contextWithTimeout = context.WithTimeout
 
 func (g *Gateway) activeGrant(context string, op Operation) (stepup.Grant, bool) {
 	gr, ok := g.windows.Active(context)
-	if !ok || !grantCovers(gr, op) {
+	if !ok || !GrantCovers(gr, op) {
 		return stepup.Grant{}, false
 	}
 	return gr, true
-}
-
-// grantCovers reports whether op falls inside the grant's scope; a grant
-// without a scope covers the whole context.
-func grantCovers(gr stepup.Grant, op Operation) bool {
-	s := gr.Scope
-	if s == nil {
-		return true
-	}
-	if len(s.Classes) > 0 && !slices.Contains(s.Classes, string(op.Class)) {
-		return false
-	}
-	if s.Resource != "" && (s.Resource != op.Resource || s.Group != op.Group) {
-		return false
-	}
-	if s.Namespace != "" && s.Namespace != op.Namespace {
-		return false
-	}
-	if len(s.Names) > 0 && !slices.Contains(s.Names, op.Name) {
-		return false
-	}
-	return true
 }

@@ -79,7 +79,17 @@ type ContextPolicy struct {
 	Window time.Duration
 	// Elevation is the source of the elevated credentials.
 	Elevation Elevation
+	// Scope is ScopeOperation (a grant covers only the operation that
+	// asked for it) or ScopeContext. The orchestrator always sets it from
+	// the profile, whose default is ScopeOperation; "" means ScopeContext.
+	Scope string
+	// OneShot closes an operation-scoped grant as soon as its operation
+	// has completed (success or failure).
+	OneShot bool
 }
+
+// scoped reports whether grants are limited to one operation.
+func (p ContextPolicy) scoped() bool { return p.Scope == ScopeOperation }
 
 // requires reports whether op needs a step-up under p.
 func (p ContextPolicy) requires(op Operation) bool {
@@ -107,6 +117,12 @@ type StepUpRequest struct {
 	Window time.Duration
 	// Elevation describes the elevated identity, for the prompt.
 	Elevation string
+	// Scope is what the grant must cover: OperationScope of the request
+	// under ScopeOperation, nil (the whole context) under ScopeContext. An
+	// asker that opens the window itself opens it with this scope.
+	Scope *stepup.GrantScope
+	// OneShot says the grant ends when its operation completes.
+	OneShot bool
 }
 
 // String is e.g. "delete pod shop/cart-7c9d".

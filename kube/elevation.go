@@ -295,6 +295,7 @@ func deleteGrantSecret(cs kubernetes.Interface, namespace, name string) error {
 
 // onWindowClose revokes a ServiceAccount grant's token when its window ends.
 func (g *Gateway) onWindowClose(grant stepup.Grant, reason stepup.CloseReason) {
+	g.forgetOneShot(grant.ID)
 	g.mu.Lock()
 	_, ok := g.minted[grant.ID]
 	if ok {

@@ -50,6 +50,7 @@ type Gateway struct {
 	minted   map[string]*mintedGrant     // by grant ID, for serviceAccount sources
 	asks     map[string]*pendingAsk      // by context
 	streams  map[*streamCloser]struct{}  // upgraded and elevated requests in flight
+	oneShots map[string]*oneShot         // by grant ID, for one-shot grants in use
 	closed   bool
 	closeErr error
 	once     sync.Once
@@ -80,6 +81,7 @@ func Start(ctx context.Context, cfg Config) (*Gateway, error) {
 		minted:   map[string]*mintedGrant{},
 		asks:     map[string]*pendingAsk{},
 		streams:  map[*streamCloser]struct{}{},
+		oneShots: map[string]*oneShot{},
 	}
 	if g.logf == nil {
 		g.logf = func(string, ...any) {}
@@ -436,6 +438,8 @@ func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route 
 		writeStatus(w, forbidden(op, fmt.Sprintf("k9s-guard refused to %s in context %q: the audit trail cannot be written (%v), and elevated requests are only sent once recorded", op, route.context, err)))
 		return
 	}
+	done := g.oneShotStart(pol, grant, op)
+	defer done()
 	g.forward(w, r, up, &grant, op)
 }
 

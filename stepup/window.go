@@ -22,18 +22,27 @@ const (
 	CloseContextSwitch CloseReason = "context switch" // K9s left the context and the profile closes windows on switch
 	CloseExit          CloseReason = "exit"           // k9s-guard is shutting down
 	CloseReplaced      CloseReason = "replaced"       // a new grant with a different scope took its place
+	CloseCompleted     CloseReason = "completed"      // a one-shot grant's operation has completed
 )
 
-// GrantScope narrows a grant to one operation (issue 7): a verb class, a
-// resource, a namespace and object names. A nil *GrantScope on a Grant means
-// the whole context. It is carried but not yet enforced by Windows itself:
-// whoever asks Active decides whether a request falls inside it.
+// GrantScope narrows a grant to one operation (issue 7). A nil *GrantScope
+// on a Grant means the whole context. Every field but Classes and Verbs is
+// matched exactly: an empty Namespace covers only cluster-scoped requests,
+// empty Names only requests that name no object (a create, a list). Package
+// kube decides whether a request falls inside a scope (kube.GrantCovers);
+// Windows only carries it.
 type GrantScope struct {
-	Classes   []string // e.g. "write", "sensitive"; empty means any
-	Group     string
-	Resource  string // plural resource, e.g. "pods"; empty means any
-	Namespace string // empty means any
-	Names     []string
+	Classes     []string // "write", "sensitive"; empty means any
+	Verbs       []string // verb classes (kube.VerbClass): "delete", "update", "create", "connect", "read"; empty means any
+	Group       string
+	Resource    string // plural resource, e.g. "pods"; "" with Path for a non-resource request
+	Subresource string // e.g. "scale", "exec"; "" for the object itself
+	Namespace   string
+	Names       []string
+	Path        string // non-resource requests only
+	// Action is the named action the scope was made for ("kill", "edit"),
+	// for prompts and the audit; it is not matched.
+	Action string
 }
 
 // Grant is one open elevation window for one context.
@@ -268,6 +277,25 @@ func (w *Windows) Grants() []Grant {
 	return out
 }
 
+// CloseGrant ends the grant with this ID, if it is still open (a one-shot
+// grant whose operation completed). Unlike Close it never touches a grant
+// that has replaced it meanwhile.
+func (w *Windows) CloseGrant(id string, reason CloseReason) bool {
+	w.mu.Lock()
+	for _, win := range w.open {
+		if win.grant.ID != id {
+			continue
+		}
+		detached := w.detachLocked(win)
+		cbs := slices.Clone(w.onClose)
+		w.mu.Unlock()
+		finish(detached, reason, cbs)
+		return true
+	}
+	w.mu.Unlock()
+	return false
+}
+
 // Close ends the window of context early. It reports whether one was open.
 func (w *Windows) Close(context string, reason CloseReason) bool {
 	w.mu.Lock()
@@ -403,6 +431,7 @@ func cloneScope(s *GrantScope) *GrantScope {
 	}
 	c := *s
 	c.Classes = slices.Clone(s.Classes)
+	c.Verbs = slices.Clone(s.Verbs)
 	c.Names = slices.Clone(s.Names)
 	return &c
 }
@@ -411,6 +440,7 @@ func scopeEqual(a, b *GrantScope) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	return slices.Equal(a.Classes, b.Classes) && a.Group == b.Group && a.Resource == b.Resource &&
-		a.Namespace == b.Namespace && slices.Equal(a.Names, b.Names)
+	return slices.Equal(a.Classes, b.Classes) && slices.Equal(a.Verbs, b.Verbs) && a.Group == b.Group &&
+		a.Resource == b.Resource && a.Subresource == b.Subresource && a.Namespace == b.Namespace &&
+		slices.Equal(a.Names, b.Names) && a.Path == b.Path
 }

@@ -282,3 +282,31 @@ func TestWindowOnOpenAndLookup(t *testing.T) {
 		t.Fatalf("Grants = %+v", gs)
 	}
 }
+
+func TestWindowCloseGrantOnlyThatGrant(t *testing.T) {
+	w, _, closed := newTestWindows(t)
+	g1, _ := w.OpenScoped("prod", time.Minute, &GrantScope{Resource: "pods", Names: []string{"a"}}, "keys")
+	g2, _ := w.OpenScoped("prod", time.Minute, &GrantScope{Resource: "pods", Names: []string{"b"}}, "keys")
+	// g1 was replaced: closing it by ID must not close g2.
+	if w.CloseGrant(g1.ID, CloseCompleted) {
+		t.Fatal("closed a grant that was no longer open")
+	}
+	if g, ok := w.Active("prod"); !ok || g.ID != g2.ID {
+		t.Fatalf("active = %+v %v, want g2", g, ok)
+	}
+	if !w.CloseGrant(g2.ID, CloseCompleted) {
+		t.Fatal("CloseGrant did not find the open grant")
+	}
+	if _, ok := w.Active("prod"); ok {
+		t.Fatal("grant still open")
+	}
+	if n := len(*closed); n != 2 || (*closed)[1].reason != CloseCompleted {
+		t.Fatalf("closes = %+v", *closed)
+	}
+	// A different subresource or verb is a different scope (not an extension).
+	g3, _ := w.OpenScoped("prod", time.Minute, &GrantScope{Resource: "deployments", Names: []string{"web"}, Verbs: []string{"update"}}, "keys")
+	g4, _ := w.OpenScoped("prod", time.Minute, &GrantScope{Resource: "deployments", Names: []string{"web"}, Verbs: []string{"update"}, Subresource: "scale"}, "keys")
+	if g3.ID == g4.ID {
+		t.Fatal("a scale scope extended an edit grant")
+	}
+}

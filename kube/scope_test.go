@@ -1,0 +1,365 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/k9s-guard/k9s-guard/stepup"
+)
+
+// classify builds the Operation the gateway would see for a request.
+func classify(t *testing.T, method, path, body string) Operation {
+	t.Helper()
+	r, err := http.NewRequest(method, "https://api"+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	op, err := Classify(r, []byte(body), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return op
+}
+
+func TestScopeCoversOnlyTheOperation(t *testing.T) {
+	killA := classify(t, "DELETE", "/api/v1/namespaces/shop/pods/a", `{"gracePeriodSeconds":0}`)
+	gr := stepup.Grant{Scope: OperationScope(killA)}
+	cases := []struct {
+		name, method, path, body string
+		want                     bool
+	}{
+		{"the same kill", "DELETE", "/api/v1/namespaces/shop/pods/a", `{"gracePeriodSeconds":0}`, true},
+		{"a plain delete of the same pod", "DELETE", "/api/v1/namespaces/shop/pods/a", "", true},
+		{"another pod", "DELETE", "/api/v1/namespaces/shop/pods/b", "", false},
+		{"the same name in another namespace", "DELETE", "/api/v1/namespaces/payments/pods/a", "", false},
+		{"deletecollection in the namespace", "DELETE", "/api/v1/namespaces/shop/pods", "", false},
+		{"a patch of the pod", "PATCH", "/api/v1/namespaces/shop/pods/a", `{"metadata":{"labels":{"x":"y"}}}`, false},
+		{"exec into the pod", "POST", "/api/v1/namespaces/shop/pods/a/exec?command=sh", "", false},
+		{"eviction of the pod", "POST", "/api/v1/namespaces/shop/pods/a/eviction", `{}`, false},
+		{"the pod's status", "DELETE", "/api/v1/namespaces/shop/pods/a/status", "", false},
+		{"a deployment of that name", "DELETE", "/apis/apps/v1/namespaces/shop/deployments/a", "", false},
+		{"a same-named resource in another group", "DELETE", "/apis/evil.example.com/v1/namespaces/shop/pods/a", "", false},
+		{"a non-resource path", "POST", "/api/v1/namespaces/shop/pods/a/../b", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, _ := http.NewRequest(c.method, "https://api"+c.path, strings.NewReader(c.body))
+			r.Header.Set("Content-Type", "application/json")
+			op, err := Classify(r, []byte(c.body), true)
+			if err != nil {
+				t.Skip("not classified:", err)
+			}
+			if got := GrantCovers(gr, op); got != c.want {
+				t.Errorf("%s %s covered = %v, want %v (op %+v)", c.method, c.path, got, c.want, op)
+			}
+		})
+	}
+	if !GrantCovers(stepup.Grant{}, classify(t, "DELETE", "/api/v1/namespaces/kube-system/pods/x", "")) {
+		t.Error("a grant without scope must cover the whole context")
+	}
+}
+
+// TestScopeMultiRequestFlows walks the request sequences K9s and kubectl
+// send for one user action, each against the scope of the key that started
+// it: every request of the flow is covered, nothing next to it is.
+func TestScopeMultiRequestFlows(t *testing.T) {
+	type req struct {
+		method, path, body string
+		want               bool
+	}
+	flows := []struct {
+		name    string
+		action  string
+		res     string
+		targets []Target
+		reqs    []req
+	}{
+		{"kubectl edit reads then patches", "edit", "deployments", []Target{{"shop", "web"}}, []req{
+			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/web", `{"spec":{"replicas":4}}`, true},
+			{"PUT", "/apis/apps/v1/namespaces/shop/deployments/web", `{}`, true},
+			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/cart", `{"spec":{"replicas":4}}`, false},
+			{"DELETE", "/apis/apps/v1/namespaces/shop/deployments/web", "", false},
+			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/web/scale", `{"spec":{"replicas":9}}`, false},
+		}},
+		{"K9s deletes three marked pods", "delete", "pods", []Target{{"shop", "a"}, {"shop", "b"}, {"shop", "c"}}, []req{
+			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", true},
+			{"DELETE", "/api/v1/namespaces/shop/pods/b", "", true},
+			{"DELETE", "/api/v1/namespaces/shop/pods/c", "", true},
+			{"DELETE", "/api/v1/namespaces/shop/pods/d", "", false},
+			{"DELETE", "/api/v1/namespaces/shop/pods", "", false},
+		}},
+		{"exec opens one stream", "exec", "pods", []Target{{"shop", "a"}}, []req{
+			{"POST", "/api/v1/namespaces/shop/pods/a/exec?command=sh&stdin=true&tty=true", "", true},
+			{"GET", "/api/v1/namespaces/shop/pods/a/exec?command=sh&stdin=true&tty=true", "", true},
+			{"POST", "/api/v1/namespaces/shop/pods/b/exec?command=sh", "", false},
+			{"POST", "/api/v1/namespaces/shop/pods/a/attach", "", false},
+			{"GET", "/api/v1/namespaces/shop/pods/a/portforward", "", false},
+			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", false},
+		}},
+		{"scale uses the scale subresource", "scale", "deployments", []Target{{"shop", "web"}}, []req{
+			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/web/scale", `{"spec":{"replicas":2}}`, true},
+			{"PUT", "/apis/apps/v1/namespaces/shop/deployments/web/scale", `{}`, true},
+			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/web", `{"spec":{"replicas":2}}`, false},
+		}},
+		{"delete namespace", "delete", "namespaces", []Target{{"", "shop"}}, []req{
+			{"DELETE", "/api/v1/namespaces/shop", "", true},
+			{"DELETE", "/api/v1/namespaces/payments", "", false},
+			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", false},
+		}},
+		{"names unknown: too narrow, never too wide", "kill", "pods", nil, []req{
+			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", false},
+		}},
+		{"marked rows in two namespaces: too narrow", "delete", "pods", []Target{{"shop", "a"}, {"payments", "b"}}, []req{
+			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", false},
+			{"DELETE", "/api/v1/namespaces/payments/pods/b", "", false},
+		}},
+	}
+	for _, f := range flows {
+		t.Run(f.name, func(t *testing.T) {
+			s, ok := KeyScope(f.action, f.res, f.targets)
+			if !ok {
+				t.Fatalf("no key scope for %s on %s", f.action, f.res)
+			}
+			gr := stepup.Grant{Scope: s}
+			for _, r := range f.reqs {
+				op := classify(t, r.method, r.path, r.body)
+				if got := GrantCovers(gr, op); got != r.want {
+					t.Errorf("%s %s: covered = %v, want %v (scope %s, op %+v)", r.method, r.path, got, r.want, ScopeString(s), op)
+				}
+			}
+		})
+	}
+}
+
+func TestScopeWithin(t *testing.T) {
+	ab, _ := KeyScope("delete", "pods", []Target{{"shop", "a"}, {"shop", "b"}})
+	a, _ := KeyScope("delete", "pods", []Target{{"shop", "a"}})
+	c, _ := KeyScope("delete", "pods", []Target{{"shop", "c"}})
+	editA, _ := KeyScope("edit", "pods", []Target{{"shop", "a"}})
+	for _, tc := range []struct {
+		name         string
+		outer, inner *stepup.GrantScope
+		want         bool
+	}{
+		{"whole context covers all", nil, a, true},
+		{"a scope never covers the whole context", a, nil, false},
+		{"subset of names", ab, a, true},
+		{"superset of names", a, ab, false},
+		{"other name", ab, c, false},
+		{"other verb", a, editA, false},
+		{"itself", a, a, true},
+	} {
+		if got := ScopeWithin(tc.outer, tc.inner); got != tc.want {
+			t.Errorf("%s: got %v", tc.name, got)
+		}
+	}
+}
+
+func TestKeyScopeGroups(t *testing.T) {
+	s, _ := KeyScope("delete", "deployments", []Target{{"shop", "web"}})
+	if s.Group != "apps" || s.Namespace != "shop" || s.Names[0] != "web" {
+		t.Errorf("deployments: %+v", s)
+	}
+	s, _ = KeyScope("delete", "certificates.cert-manager.io", []Target{{"shop", "tls"}})
+	if s.Group != "cert-manager.io" || s.Resource != "certificates" {
+		t.Errorf("CRD: %+v", s)
+	}
+	s, _ = KeyScope("cordon", "nodes", []Target{{"", "n1"}})
+	if s.Namespace != "" || s.Resource != "nodes" || s.Names[0] != "n1" {
+		t.Errorf("node: %+v", s)
+	}
+	if _, ok := KeyScope("delete-context", "contexts", nil); ok {
+		t.Error("a kubeconfig edit has no request scope")
+	}
+}
+
+// scopedGateway protects prod with operation scopes (one-shot or not) and
+// an asker that says yes, counting the questions.
+func scopedGateway(t *testing.T, oneShot bool) (*testGateway, *atomic.Int32) {
+	var asks atomic.Int32
+	tg := startTestGateway(t, func(c *Config) {
+		c.Policies = func(name string) ContextPolicy {
+			if name == "prod" {
+				return ContextPolicy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: ScopeOperation, OneShot: oneShot}
+			}
+			return ContextPolicy{}
+		}
+		c.Asker = AskerFunc(func(ctx context.Context, req StepUpRequest) (bool, error) {
+			asks.Add(1)
+			if req.Scope == nil {
+				return false, fmt.Errorf("operation scope expected, got none for %s", req)
+			}
+			return true, nil
+		})
+	})
+	return tg, &asks
+}
+
+func TestGatewayScopedGrantAsksAgainOutsideScope(t *testing.T) {
+	tg, asks := scopedGateway(t, false)
+	hc, host := tg.client(t, "prod")
+	if code, _, _ := do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/a", "", nil); code != 200 {
+		t.Fatalf("delete a: %d", code)
+	}
+	gr, ok := tg.Windows().Active("prod")
+	if !ok || gr.Scope == nil || gr.Scope.Names[0] != "a" {
+		t.Fatalf("grant = %+v", gr)
+	}
+	// Within the window, the same operation rides the grant...
+	do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/a", "", nil)
+	if n := asks.Load(); n != 1 {
+		t.Fatalf("asked %d times for the same pod", n)
+	}
+	// ...anything else asks again.
+	do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/b", "", nil)
+	do(t, hc, "PATCH", host+"/api/v1/namespaces/shop/pods/a", `{"metadata":{"labels":{"x":"y"}}}`, map[string]string{"Content-Type": "application/merge-patch+json"})
+	if n := asks.Load(); n != 3 {
+		t.Fatalf("asked %d times, want 3", n)
+	}
+}
+
+// TestGatewayScopedRefusedWhenDeclined: a DELETE of pod b while a grant for
+// pod a is open is held and, when the user declines, refused; the grant
+// for a stays.
+func TestGatewayScopedRefusedWhenDeclined(t *testing.T) {
+	tg, _ := scopedGateway(t, false)
+	hc, host := tg.client(t, "prod")
+	do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/a", "", nil)
+	tg.cfg.Asker = AskerFunc(func(context.Context, StepUpRequest) (bool, error) { return false, nil })
+	code, st, _ := do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/b", "", nil)
+	if code != 403 || !strings.Contains(st.Message, "declined") {
+		t.Fatalf("delete b: %d %q", code, st.Message)
+	}
+	if n := len(tg.api.seenMethod("DELETE", "/pods/b")); n != 0 {
+		t.Fatalf("pod b's delete reached the API server %d times", n)
+	}
+}
+
+// TestGatewayScopedJoinerAsksForItself: two different deletes arrive while
+// one question is up; the second is not carried by the first one's answer.
+func TestGatewayScopedJoinerAsksForItself(t *testing.T) {
+	var asks atomic.Int32
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var asked []string
+	tg := startTestGateway(t, func(c *Config) {
+		c.Policies = func(string) ContextPolicy {
+			return ContextPolicy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: ScopeOperation}
+		}
+		c.Asker = AskerFunc(func(ctx context.Context, req StepUpRequest) (bool, error) {
+			if asks.Add(1) == 1 {
+				<-release
+			}
+			mu.Lock()
+			asked = append(asked, req.Name)
+			mu.Unlock()
+			return true, nil
+		})
+	})
+	hc, host := tg.client(t, "prod")
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		codes[0], _, _ = do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/a", "", nil)
+	}()
+	waitFor(t, func() bool { return asks.Load() == 1 })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		codes[1], _, _ = do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/b", "", nil)
+	}()
+	time.Sleep(100 * time.Millisecond) // let b join the open question
+	close(release)
+	wg.Wait()
+	// One grant per context: b's grant replaces a's, so a request of a
+	// still on its way when that happens fails closed (403), never rides b's.
+	if codes[1] != 200 || (codes[0] != 200 && codes[0] != 403) {
+		t.Fatalf("codes %v", codes)
+	}
+	if n := asks.Load(); n != 2 {
+		t.Fatalf("asked %d times (%v), want once per pod", n, asked)
+	}
+}
+
+func TestGatewayOneShotClosesAfterTheOperation(t *testing.T) {
+	tg, asks := scopedGateway(t, true)
+	var closed []stepup.CloseReason
+	var mu sync.Mutex
+	tg.Windows().OnClose(func(_ stepup.Grant, why stepup.CloseReason) {
+		mu.Lock()
+		closed = append(closed, why)
+		mu.Unlock()
+	})
+	hc, host := tg.client(t, "prod")
+	if code, _, _ := do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/a", "", nil); code != 200 {
+		t.Fatalf("delete: %d", code)
+	}
+	waitFor(t, func() bool { _, open := tg.Windows().Active("prod"); return !open })
+	mu.Lock()
+	if len(closed) != 1 || closed[0] != stepup.CloseCompleted {
+		t.Fatalf("closed %v", closed)
+	}
+	mu.Unlock()
+	// The same delete again needs a new step-up.
+	do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/a", "", nil)
+	if n := asks.Load(); n != 2 {
+		t.Fatalf("asked %d times, want 2", n)
+	}
+}
+
+// TestGatewayOneShotCoversEveryMarkedRow: a one-shot grant for three marked
+// pods stays open until all three deletes have completed, then closes.
+func TestGatewayOneShotCoversEveryMarkedRow(t *testing.T) {
+	tg, asks := scopedGateway(t, true)
+	s, _ := KeyScope("delete", "pods", []Target{{"shop", "a"}, {"shop", "b"}, {"shop", "c"}})
+	if _, err := tg.Windows().OpenScoped("prod", time.Minute, s, "keys"); err != nil {
+		t.Fatal(err)
+	}
+	hc, host := tg.client(t, "prod")
+	for i, n := range []string{"a", "b"} {
+		if code, _, _ := do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/"+n, "", nil); code != 200 {
+			t.Fatalf("delete %s: %d", n, code)
+		}
+		if _, open := tg.Windows().Active("prod"); !open {
+			t.Fatalf("grant closed after %d of 3 deletes", i+1)
+		}
+	}
+	do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/c", "", nil)
+	waitFor(t, func() bool { _, open := tg.Windows().Active("prod"); return !open })
+	if n := asks.Load(); n != 0 {
+		t.Fatalf("asked %d times inside the grant", n)
+	}
+}
+
+func TestGatewayContextScopeUnchanged(t *testing.T) {
+	var asks atomic.Int32
+	tg := startTestGateway(t, func(c *Config) {
+		c.Policies = func(string) ContextPolicy {
+			return ContextPolicy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: ScopeContext}
+		}
+		c.Asker = AskerFunc(func(ctx context.Context, req StepUpRequest) (bool, error) {
+			asks.Add(1)
+			if req.Scope != nil {
+				return false, fmt.Errorf("context scope wants no operation scope")
+			}
+			return true, nil
+		})
+	})
+	hc, host := tg.client(t, "prod")
+	do(t, hc, "DELETE", host+"/api/v1/namespaces/shop/pods/a", "", nil)
+	do(t, hc, "DELETE", host+"/api/v1/namespaces/payments/pods/b", "", nil)
+	if n := asks.Load(); n != 1 {
+		t.Fatalf("asked %d times under scope context", n)
+	}
+}
