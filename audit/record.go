@@ -57,6 +57,8 @@ const (
 	ReasonRelocked      = "re-locked"
 	ReasonContextSwitch = "context switch"
 	ReasonExit          = "exit"
+	ReasonCompleted     = "completed" // a one-shot grant whose operation finished
+	ReasonReplaced      = "replaced"  // a grant for another operation took its place
 )
 
 // Record is one line of the audit trail. The JSON field names are the

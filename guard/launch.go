@@ -107,6 +107,8 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 	}
 	_ = prot.record(audit.Record{Event: audit.EventSessionStart, Context: la.Context, Message: "k9s-guard " + Version()})
 	defer func() {
+		// Windows close (and are recorded) before the session's end record.
+		prot.windows.CloseAll(stepup.CloseExit)
 		_ = prot.record(audit.Record{Event: audit.EventSessionEnd, Message: fmt.Sprintf("exit %d", code)})
 	}()
 
@@ -528,6 +530,11 @@ func (s *session) statusLine() ui.StatusLine {
 // paintStatus draws the elevation indicator over K9s's logo corner.
 func (s *session) paintStatus() {
 	if s.prompt == nil || s.prompt.active.Load() {
+		return
+	}
+	if !s.shadow.Modes().AltScreen {
+		// K9s has handed the terminal to a shell or an editor: their screen
+		// is not K9s's, and the guard does not draw on it.
 		return
 	}
 	cols, _ := s.shadow.Size()
