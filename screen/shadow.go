@@ -36,6 +36,7 @@ type Shadow struct {
 
 	mu      sync.Mutex
 	cond    *sync.Cond
+	alt     altScanner // skips what shells and editors print while K9s is away
 	queue   []byte
 	spare   []byte
 	busy    bool
@@ -95,9 +96,15 @@ func (s *Shadow) Modes() Modes {
 func (s *Shadow) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	if !s.closed {
-		s.queue = append(s.queue, p...)
-		s.queued += uint64(len(p))
-		s.cond.Broadcast()
+		n := 0
+		for _, part := range s.alt.keep(p) {
+			s.queue = append(s.queue, part...)
+			n += len(part)
+		}
+		if n > 0 {
+			s.queued += uint64(n)
+			s.cond.Broadcast()
+		}
 	}
 	s.mu.Unlock()
 	return len(p), nil
