@@ -14,7 +14,7 @@ import "bytes"
 // it) is emulated in full.
 type altScanner struct {
 	on   bool
-	seen bool // the alternate screen has been entered at least once
+	seen bool   // the alternate screen has been entered at least once
 	tail []byte // the end of the previous chunk, for sequences split across reads
 }
 
