@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/charmbracelet/colorprofile"
+
 	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
 	"github.com/k9s-guard/k9s-guard/profile"
@@ -539,7 +541,7 @@ func (s *session) paintStatus() {
 	}
 	cols, _ := s.shadow.Size()
 	if p := s.statusLine().Paint(s.app.Now(), cols); p != "" {
-		_ = s.out.DrawBetweenFrames([]byte(p))
+		_ = s.out.DrawBetweenFrames(s.ownColors(p))
 	}
 }
 
@@ -554,6 +556,20 @@ func (s *session) clearStatus() {
 	}
 	_ = s.out.DrawBetweenFrames([]byte("\x1b7\x1b[1;1H\x1b[0m" + rows[0] + "\x1b[0m\x1b8"))
 	s.paintStatus()
+}
+
+// ownColors prepares what k9s-guard itself draws (the overlay, the status
+// line) for the terminal: with NO_COLOR set, colours are stripped and only
+// attributes such as bold and reverse remain. K9s's own screen, repainted
+// from the shadow copy, keeps whatever K9s chose.
+func (s *session) ownColors(text string) []byte {
+	if s.app.Getenv("NO_COLOR") == "" {
+		return []byte(text)
+	}
+	var b bytes.Buffer
+	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.Ascii}
+	_, _ = w.Write([]byte(text))
+	return b.Bytes()
 }
 
 // repaint redraws the whole K9s screen from the shadow copy (after the

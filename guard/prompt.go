@@ -188,7 +188,7 @@ func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(s
 		runCmd(c)
 	}
 	draw := func() {
-		_ = s.out.Draw([]byte("\x1b[?25l" + frame(m.(ui.OverlayModel).Render())))
+		_ = s.out.Draw(s.ownColors("\x1b[?25l" + frame(m.(ui.OverlayModel).Render())))
 	}
 	runCmd(m.Init())
 	if blast != nil {

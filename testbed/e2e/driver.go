@@ -226,3 +226,13 @@ func (t *Term) Close() {
 	t.master.Close()
 	t.slave.Close()
 }
+
+// CellStyle describes the cell at column x, row y (colours and attributes),
+// for telling apart screens whose text is the same.
+func (t *Term) CellStyle(x, y int) string {
+	c := t.em.CellAt(x, y)
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf("%q fg=%v bg=%v attrs=%v", c.Content, c.Style.Fg, c.Style.Bg, c.Style.Attrs)
+}

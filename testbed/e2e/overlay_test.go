@@ -65,3 +65,37 @@ func TestOverlaySmallTerminalAndResize(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOverlayHonoursNoColor: with NO_COLOR set, what k9s-guard draws
+// itself (the overlay's frame) has no colour; without it, it has.
+func TestOverlayHonoursNoColor(t *testing.T) {
+	for _, noColor := range []bool{false, true} {
+		extra := []string{}
+		if noColor {
+			extra = append(extra, "NO_COLOR=1")
+		}
+		env := guardedEnv(t, protectedProfile, extra...)
+		term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "pods")
+		waitPods(t, term)
+		if err := term.Type("\x0b"); err != nil {
+			t.Fatal(err)
+		}
+		waitOverlay(t, term)
+		x, y := -1, -1
+		for row, l := range term.Lines() {
+			if i := strings.Index(l, "╭"); i >= 0 {
+				x, y = len([]rune(l[:i])), row
+				break
+			}
+		}
+		if y < 0 {
+			t.Fatalf("no overlay frame:\n%s", term.Screen())
+		}
+		style := term.CellStyle(x, y)
+		coloured := !strings.Contains(style, "fg=<nil>")
+		if coloured == noColor {
+			t.Errorf("NO_COLOR=%v: overlay frame cell is %s", noColor, style)
+		}
+		term.Close()
+	}
+}
