@@ -188,15 +188,28 @@ func (a *App) otpEnroll(cmd *cobra.Command, o otpFlags) error {
 		return err
 	}
 	secret := key.Secret()
+	var confirmed string
 	m, err := ui.NewEnroll(ui.EnrollOptions{
 		Issuer:  t.issuer,
 		Account: t.account,
 		URI:     key.URL(),
 		Where:   t.where,
 		Check: func(code string) (bool, error) {
-			return stepup.CheckOTPCode(secret, code, a.Now())
+			ok, err := stepup.CheckOTPCode(secret, code, a.Now())
+			if ok {
+				confirmed = code
+			}
+			return ok, err
 		},
-		Save: func() error { return t.store.Save(t.account, secret) },
+		Save: func() error {
+			if err := t.store.Save(t.account, secret); err != nil {
+				return err
+			}
+			// The code that confirmed enrolment counts as used: it must not
+			// also open a window within the same 30 seconds.
+			_, _ = stepup.NewVerifier(secret, t.statePath, a.Now).Verify(confirmed)
+			return nil
+		},
 	})
 	if err != nil {
 		return err

@@ -104,6 +104,11 @@ func TestOTPEnrollOnATerminal(t *testing.T) {
 	if err != nil || got != secret {
 		t.Fatalf("saved %q, %v; want the secret shown", got, err)
 	}
+	// Replay: the code that confirmed enrolment cannot also open a window.
+	res, err := stepup.NewVerifier(secret, stepup.DefaultOTPStatePath(h.app.Getenv), h.app.Now).Verify(right)
+	if err != nil || res.Outcome != stepup.VerifyReused {
+		t.Errorf("the enrolment code verified again: %+v, %v", res, err)
+	}
 	after := screen.waitFor(t, "the closing message", func(s string) bool { return strings.Contains(s, "enrolled a") })
 	if strings.Contains(after, secret) || screen.em.IsAltScreen() {
 		t.Errorf("the secret is still on the screen after enrolment:\n%s", after)
