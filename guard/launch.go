@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -43,6 +44,9 @@ type session struct {
 	held    bool // a dangerous key is waiting for a step-up; input is dropped meanwhile
 
 	observedGen uint64 // shadow generation last shown to the watcher
+
+	statusStale atomic.Bool // a closed window's indicator is still to be wiped
+	statusMu    sync.Mutex  // one status paint or wipe at a time, each from the current windows
 
 	panics chan error
 }
@@ -499,6 +503,9 @@ func (s *session) watchScreen(ctx context.Context) {
 			s.watcher.Observe(screenState(st))
 			s.keyMu.Unlock()
 		}
+		if s.statusStale.Load() {
+			s.clearStatus()
+		}
 		s.paintStatus()
 	}
 }
@@ -531,6 +538,12 @@ func (s *session) statusLine() ui.StatusLine {
 
 // paintStatus draws the elevation indicator over K9s's logo corner.
 func (s *session) paintStatus() {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	s.paintStatusLocked()
+}
+
+func (s *session) paintStatusLocked() {
 	if s.prompt == nil || s.prompt.active.Load() {
 		return
 	}
@@ -541,21 +554,28 @@ func (s *session) paintStatus() {
 	}
 	cols, _ := s.shadow.Size()
 	if p := s.statusLine().Paint(s.app.Now(), cols); p != "" {
-		_ = s.out.DrawBetweenFrames(s.ownColors(p))
+		_, _ = s.out.DrawBetweenFrames(s.ownColors(p))
 	}
 }
 
 // clearStatus repaints the indicator's row from the shadow screen.
+// If K9s is mid-sequence it cannot be drawn now; the screen watcher tries
+// again on its next tick, so a closed window never leaves its indicator.
 func (s *session) clearStatus() {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	s.statusStale.Store(true)
 	if s.prompt == nil || s.prompt.active.Load() {
-		return
+		return // the repaint after the overlay redraws the row anyway
 	}
 	rows := strings.Split(s.shadow.Render(), "\n")
 	if len(rows) == 0 {
 		return
 	}
-	_ = s.out.DrawBetweenFrames([]byte("\x1b7\x1b[1;1H\x1b[0m" + rows[0] + "\x1b[0m\x1b8"))
-	s.paintStatus()
+	if drawn, _ := s.out.DrawBetweenFrames([]byte("\x1b7\x1b[1;1H\x1b[0m" + rows[0] + "\x1b[0m\x1b8")); drawn {
+		s.statusStale.Store(false)
+	}
+	s.paintStatusLocked()
 }
 
 // ownColors prepares what k9s-guard itself draws (the overlay, the status

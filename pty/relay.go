@@ -107,15 +107,15 @@ func PumpInput(in io.Reader, filter func([]byte)) error {
 // DrawBetweenFrames draws an overlay element (the status line) only where
 // it cannot split one of K9s's escape sequences: when the last chunk of K9s
 // output ended outside an escape sequence. Otherwise it skips this paint;
-// the next one comes a moment later.
-func (o *Output) DrawBetweenFrames(p []byte) error {
+// the next one comes a moment later. It reports whether it drew.
+func (o *Output) DrawBetweenFrames(p []byte) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.paused || o.midSequence {
-		return nil
+		return false, nil
 	}
 	_, err := o.w.Write(p)
-	return err
+	return err == nil, err
 }
 
 // endsMidSequence reports whether b ends inside an escape sequence.
