@@ -59,6 +59,7 @@ const (
 	ReasonExit          = "exit"
 	ReasonCompleted     = "completed" // a one-shot grant whose operation finished
 	ReasonReplaced      = "replaced"  // a grant for another operation took its place
+	ReasonIdle          = "idle"      // no key for the profile's closeOn.idle time
 )
 
 // Record is one line of the audit trail. The JSON field names are the

@@ -45,8 +45,9 @@ type session struct {
 
 	observedGen uint64 // shadow generation last shown to the watcher
 
-	statusStale atomic.Bool // a closed window's indicator is still to be wiped
-	statusMu    sync.Mutex  // one status paint or wipe at a time, each from the current windows
+	statusStale atomic.Bool  // a closed window's indicator is still to be wiped
+	lastKey     atomic.Int64 // when the user last typed (Unix ns), for closeOn.idle
+	statusMu    sync.Mutex   // one status paint or wipe at a time, each from the current windows
 
 	panics chan error
 }
@@ -95,6 +96,7 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 		return 2, &ExitError{Code: 2, Err: err}
 	}
 	s := &session{app: a, term: term, out: pty.NewOutput(a.Stdout), panics: make(chan error, 1)}
+	s.lastKey.Store(a.Now().UnixNano())
 
 	// Signals are caught before K9s starts so none is lost in between.
 	sigs := make(chan os.Signal, 4)
@@ -227,6 +229,7 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 // to K9s — except a dangerous key in a protected context with no open
 // window, which is held while the overlay asks for a passcode.
 func (s *session) onInput(p []byte) {
+	s.lastKey.Store(s.app.Now().UnixNano())
 	if s.prompt.active.Load() {
 		s.prompt.feed(p)
 		return
@@ -503,10 +506,22 @@ func (s *session) watchScreen(ctx context.Context) {
 			s.watcher.Observe(screenState(st))
 			s.keyMu.Unlock()
 		}
+		s.closeIdleWindows()
 		if s.statusStale.Load() {
 			s.clearStatus()
 		}
 		s.paintStatus()
+	}
+}
+
+// closeIdleWindows ends the windows of contexts whose profile closes them
+// after a spell without keys (closeOn.idle), even before their deadline.
+func (s *session) closeIdleWindows() {
+	idle := s.app.Now().Sub(time.Unix(0, s.lastKey.Load()))
+	for _, g := range s.prot.windows.Grants() {
+		if limit := s.prot.prof.For(g.Context).Idle; limit > 0 && idle >= limit && g.Opened.Before(s.app.Now().Add(-limit)) {
+			s.prot.windows.Close(g.Context, stepup.CloseIdle)
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ const (
 	CloseExit          CloseReason = "exit"           // k9s-guard is shutting down
 	CloseReplaced      CloseReason = "replaced"       // a new grant with a different scope took its place
 	CloseCompleted     CloseReason = "completed"      // a one-shot grant's operation has completed
+	CloseIdle          CloseReason = "idle"           // no key for the profile's closeOn.idle time
 )
 
 // GrantScope narrows a grant to one operation (issue 7). A nil *GrantScope

@@ -112,14 +112,17 @@ func TestQuickstart(t *testing.T) {
 	secret := secretRE.FindStringSubmatch(term.Screen())[1]
 	// The page as shown, with the URI's copy of this throwaway secret masked.
 	d.save("enroll", "$ k9s-guard otp enroll\n"+strings.ReplaceAll(term.Screen(), secret, strings.Repeat("X", len(secret))))
-	passcode := func() string {
-		c, err := totp.GenerateCode(secret, time.Now())
+	// steps picks the 30 s step: the code that confirms enrolment counts as
+	// used, so the step-up below takes the next one (within the verifier's
+	// one step of skew), as a user who waits for a fresh code would.
+	passcodeAt := func(steps int) string {
+		c, err := totp.GenerateCode(secret, time.Now().Add(time.Duration(steps)*30*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
-	if err := term.Type(passcode(), "\r"); err != nil {
+	if err := term.Type(passcodeAt(0), "\r"); err != nil {
 		t.Fatal(err)
 	}
 	if code, err := term.Wait(30 * time.Second); err != nil || code != 0 {
@@ -156,7 +159,7 @@ func TestQuickstart(t *testing.T) {
 		}
 	}
 	d.save("stepup-prompt", k9s.Screen())
-	if err := k9s.Type(passcode(), "\r"); err != nil {
+	if err := k9s.Type(passcodeAt(1), "\r"); err != nil {
 		t.Fatal(err)
 	}
 	waitNoOverlay(t, k9s)
