@@ -10,7 +10,6 @@
 package screen
 
 import (
-	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -239,41 +238,4 @@ func (s *Shadow) Close() {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	_ = s.em.Close()
-}
-
-// Selected returns the first column of the row K9s highlights in its table
-// (the cursor row), or "" when no highlighted row is found. K9s draws the
-// cursor row with its own background colour; the header row's background is
-// the reference.
-func (s *Shadow) Selected() string {
-	lines := s.Lines()
-	title := -1
-	for i, l := range lines {
-		if titleRe.MatchString(l) {
-			title = i
-			break
-		}
-	}
-	if title < 0 || title+1 >= len(lines) {
-		return ""
-	}
-	bgAt := func(y int) string {
-		c := s.em.CellAt(2, y)
-		if c == nil || c.Style.Bg == nil {
-			return ""
-		}
-		r, g, b, a := c.Style.Bg.RGBA()
-		return fmt.Sprint(r, g, b, a)
-	}
-	header := bgAt(title + 1)
-	for y := title + 2; y < len(lines) && !strings.HasPrefix(lines[y], "└"); y++ {
-		f := strings.Fields(strings.Trim(lines[y], "│ "))
-		if len(f) == 0 {
-			continue
-		}
-		if bgAt(y) != header {
-			return f[0]
-		}
-	}
-	return ""
 }
