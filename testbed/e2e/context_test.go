@@ -20,15 +20,7 @@ func TestContextSwitchFollowsK9s(t *testing.T) {
 	if err := term.Type("\x04"); err != nil {
 		t.Fatal(err)
 	}
-	if err := term.WaitText("Cancel", 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.Type("\x1b"); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.WaitFor("the dialog to close", 10*time.Second, func(s string) bool { return !strings.Contains(s, "Cancel") }); err != nil {
-		t.Fatal(err)
-	}
+	dismissK9sDialog(t, term)
 	// Switch to prod in K9s.
 	if err := term.Type(":ctx prod", "\r"); err != nil {
 		t.Fatal(err)
@@ -56,16 +48,7 @@ func TestContextSwitchFollowsK9s(t *testing.T) {
 	if err := term.WaitText("ELEVATED prod", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if err := term.WaitText("Cancel", 10*time.Second); err != nil { // K9s's delete dialog
-		t.Fatal(err)
-	}
-	if err := term.Type("\x1b"); err != nil {
-		t.Fatal(err)
-	}
-	// (Esc then ':' within 50 ms would be Alt-: to K9s.)
-	if err := term.WaitFor("the dialog to close", 10*time.Second, func(s string) bool { return !strings.Contains(s, "Cancel") }); err != nil {
-		t.Fatal(err)
-	}
+	dismissK9sDialog(t, term) // the delete dialog the replayed Ctrl-D opened
 	// Leaving prod closes its window (closeOnContextSwitch defaults to on).
 	if err := term.Type(":ctx dev", "\r"); err != nil {
 		t.Fatal(err)

@@ -16,14 +16,7 @@ func TestWindowExpiresWhileIdle(t *testing.T) {
 	if err := term.WaitText("deployments(shop)", startTimeout); err != nil {
 		t.Fatal(err)
 	}
-	if err := term.Type("\x04"); err != nil {
-		t.Fatal(err)
-	}
-	waitOverlay(t, term)
-	if err := term.Type(code(t, 0), "\r"); err != nil {
-		t.Fatal(err)
-	}
-	waitNoOverlay(t, term)
+	stepUp(t, term, "\x04", 0)
 	if err := term.WaitText("ELEVATED prod 0:", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -58,14 +51,7 @@ func TestIdleClosesWindow(t *testing.T) {
 	if err := term.WaitText("deployments(shop)", startTimeout); err != nil {
 		t.Fatal(err)
 	}
-	if err := term.Type("\x04"); err != nil {
-		t.Fatal(err)
-	}
-	waitOverlay(t, term)
-	if err := term.Type(code(t, 0), "\r"); err != nil {
-		t.Fatal(err)
-	}
-	waitNoOverlay(t, term)
+	stepUp(t, term, "\x04", 0)
 	if err := term.WaitText("ELEVATED prod 4:", 10*time.Second); err != nil {
 		t.Fatal(err)
 	}

@@ -75,6 +75,36 @@ func waitOverlay(t *testing.T, term *Term) {
 	}
 }
 
+// stepUp presses key, waits for the overlay, types the passcode for the
+// given 30 s step offset and waits for the overlay to close.
+func stepUp(t *testing.T, term *Term, key string, steps int) {
+	t.Helper()
+	if err := term.Type(key); err != nil {
+		t.Fatal(err)
+	}
+	waitOverlay(t, term)
+	if err := term.Type(code(t, steps), "\r"); err != nil {
+		t.Fatal(err)
+	}
+	waitNoOverlay(t, term)
+}
+
+// dismissK9sDialog waits for K9s's own confirm dialog, cancels it with Esc
+// and waits until it is gone (a key typed within 50 ms of the Esc would
+// reach K9s as Alt+key).
+func dismissK9sDialog(t *testing.T, term *Term) {
+	t.Helper()
+	if err := term.WaitText("Cancel", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitFor("the dialog to close", 10*time.Second, func(s string) bool { return !strings.Contains(s, "Cancel") }); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func waitNoOverlay(t *testing.T, term *Term) {
 	t.Helper()
 	if err := term.WaitFor("the overlay to close", 15*time.Second, func(s string) bool { return !strings.Contains(s, "Step-up required") }); err != nil {
@@ -199,25 +229,10 @@ func TestWindowThenRelock(t *testing.T) {
 	if err := term.WaitText("deployments(shop)", startTimeout); err != nil {
 		t.Fatal(err)
 	}
-	if err := term.Type("\x04"); err != nil {
-		t.Fatal(err)
-	}
-	waitOverlay(t, term)
 	used := code(t, 0)
-	if err := term.Type(used, "\r"); err != nil {
-		t.Fatal(err)
-	}
-	waitNoOverlay(t, term)
+	stepUp(t, term, "\x04", 0)
 	// The replayed Ctrl-D opened K9s's own delete dialog; cancel it.
-	if err := term.WaitText("Cancel", 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.Type("\x1b"); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.WaitFor("the dialog to close", 10*time.Second, func(s string) bool { return !strings.Contains(s, "Cancel") }); err != nil {
-		t.Fatal(err)
-	}
+	dismissK9sDialog(t, term)
 	// Window open: Ctrl-D asks nothing.
 	if err := term.Type("\x04"); err != nil {
 		t.Fatal(err)
@@ -228,12 +243,7 @@ func TestWindowThenRelock(t *testing.T) {
 	if strings.Contains(term.Screen(), "Step-up required") {
 		t.Fatal("prompted although the window is open")
 	}
-	if err := term.Type("\x1b"); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.WaitFor("the dialog to close", 10*time.Second, func(s string) bool { return !strings.Contains(s, "Cancel") }); err != nil {
-		t.Fatal(err)
-	}
+	dismissK9sDialog(t, term)
 	// Re-lock: the indicator goes and the next Ctrl-D prompts again.
 	if err := term.Type("\x1d"); err != nil {
 		t.Fatal(err)
