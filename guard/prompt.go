@@ -144,8 +144,23 @@ func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(s
 	s := p.s
 	s.out.Pause()
 	p.active.Store(true)
+	// When K9s has handed the terminal to a shell or an editor (a request
+	// from kubectl in a K9s shell), the screen is theirs and the shadow does
+	// not follow it: the overlay then goes on the alternate screen, and
+	// leaving it gives the terminal's own copy of their screen back.
+	away := !s.shadow.Modes().AltScreen
+	var background []string
+	if away {
+		_ = s.out.Draw([]byte("\x1b[?1049h\x1b[H\x1b[2J"))
+	} else {
+		background = strings.Split(s.shadow.Render(), "\n")
+	}
 	defer func() {
 		p.active.Store(false)
+		if away {
+			_ = s.out.Resume([]byte("\x1b[0m\x1b[?1049l\x1b[?25h"))
+			return
+		}
 		_ = s.out.Resume(s.repaint())
 	}()
 	// Input that arrived before the overlay is stale.
@@ -157,7 +172,7 @@ func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(s
 		req.BlastRadius = "checking…"
 	}
 	model := ui.NewOverlay(ui.OverlayOptions{
-		Background: strings.Split(s.shadow.Render(), "\n"),
+		Background: background,
 		Width:      cols, Height: rows, Request: req, Verify: verify, Now: s.app.Now,
 	})
 	msgs := make(chan tea.Msg, 16)
@@ -242,7 +257,9 @@ func (p *prompter) run(ctx context.Context, req ui.OverlayRequest, verify func(s
 			update(msg)
 		case <-p.resize:
 			cols, rows := s.shadow.Size()
-			update(ui.OverlayBackgroundMsg{Lines: strings.Split(s.shadow.Render(), "\n")})
+			if !away {
+				update(ui.OverlayBackgroundMsg{Lines: strings.Split(s.shadow.Render(), "\n")})
+			}
 			update(tea.WindowSizeMsg{Width: cols, Height: rows})
 		case <-ctx.Done():
 			return ui.OverlayCancelled

@@ -89,6 +89,12 @@ args: [delete, pod, $NAME, -n, $NAMESPACE, --context, $CONTEXT, --wait=false]
 	if !strings.Contains(term.Screen(), pod) {
 		t.Errorf("the gateway's prompt does not name the pod %s:\n%s", pod, term.Screen())
 	}
+	// K9s has handed the terminal to the plugin's kubectl: the overlay is
+	// drawn on the alternate screen so that leaving it gives kubectl's
+	// screen back as the terminal kept it.
+	if !term.AltScreen() {
+		t.Error("the overlay over a suspended K9s is not on the alternate screen")
+	}
 	admin(t).waitPod("shop", pod, true)
 	if err := term.Type(code(t, 0), "\r"); err != nil {
 		t.Fatal(err)
