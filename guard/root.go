@@ -85,7 +85,10 @@ Every flag k9s-guard does not know is passed to K9s verbatim.`,
   k9s-guard --context prod -n shop   # any K9s flags
   k9s-guard --profile ./profile.yaml # another profile
   k9s-guard version                  # k9s-guard and K9s versions`,
-		Version:           Version(),
+		Version: Version(),
+		// The launcher never goes through the command tree (see run); this
+		// Run only makes the help show the launcher's usage line.
+		Run:               func(cmd *cobra.Command, _ []string) { _ = cmd.Help() },
 		SilenceUsage:      true,
 		SilenceErrors:     true,
 		DisableAutoGenTag: true,
