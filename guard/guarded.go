@@ -62,7 +62,7 @@ func (a *App) setUpProtection(ctx context.Context, la launchArgs, session string
 		p.otpErr = err
 	} else if secret, err := t.store.Load(t.account); err != nil {
 		if errors.Is(err, stepup.ErrNoSecret) {
-			p.otpErr = errors.New("no passcode is enrolled: quit K9s and run `k9s-guard otp enroll`")
+			p.otpErr = errors.New("no passcode enrolled: run `k9s-guard otp enroll`")
 		} else {
 			p.otpErr = fmt.Errorf("read the passcode secret: %w", err)
 		}

@@ -324,3 +324,30 @@ func TestUnprotectedContextNeverPrompts(t *testing.T) {
 		t.Fatal("prompted in an unprotected context")
 	}
 }
+
+// TestNoPasscodeEnrolledFailsClosed: a protected context with no enrolled
+// secret elevates nothing; the prompt says how to fix it.
+func TestNoPasscodeEnrolledFailsClosed(t *testing.T) {
+	env := userEnv(t)
+	cfg := filepath.Join(envValue(env, "XDG_CONFIG_HOME"), "k9s-guard")
+	if err := os.MkdirAll(cfg, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg, "profile.yaml"), []byte(protectedProfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "pods")
+	waitPods(t, term)
+	pod := firstPod(t, term)
+	if err := term.Type("\x0b"); err != nil {
+		t.Fatal(err)
+	}
+	waitOverlay(t, term)
+	if err := term.Type(code(t, 0), "\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("run `k9s-guard otp enroll`", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	admin(t).waitPod("shop", pod, true)
+}
