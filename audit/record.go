@@ -41,6 +41,9 @@ const (
 	EventWindowClose     Event = "window.close"
 	EventRequestElevated Event = "request.elevated"
 	EventRequestDenied   Event = "request.denied"
+	// EventSinkError: a copy of the trail could not be delivered elsewhere
+	// (a Kubernetes Event announcing a window); the local file has it.
+	EventSinkError Event = "sink.error"
 )
 
 // Events lists every event of the current schema, in the order a session
@@ -48,7 +51,7 @@ const (
 var Events = []Event{
 	EventSessionStart, EventStepupPrompt, EventStepupGranted, EventStepupDenied,
 	EventStepupLockout, EventWindowOpen, EventRequestElevated, EventRequestDenied,
-	EventWindowClose, EventSessionEnd,
+	EventWindowClose, EventSinkError, EventSessionEnd,
 }
 
 // Reasons a window closes, for Record.Reason on EventWindowClose.

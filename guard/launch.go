@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"os/user"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -142,10 +143,16 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 		}
 		_ = prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d, Message: scope})
 		s.paintStatus()
+		msg := fmt.Sprintf("%s elevated in context %s with %s until %s", whoami(), g.Context, prot.prof.For(g.Context).Elevation, d.Format(time.RFC3339))
+		if scope != "" {
+			msg += " (" + scope + ")"
+		}
+		s.announce(g, "K9sGuardElevated", msg)
 	})
 	prot.windows.OnClose(func(g stepup.Grant, why stepup.CloseReason) {
 		_ = prot.record(audit.Record{Event: audit.EventWindowClose, Context: g.Context, Source: g.Source, Reason: string(why)})
 		s.clearStatus()
+		s.announce(g, "K9sGuardElevationEnded", fmt.Sprintf("%s's elevation in context %s ended: %s", whoami(), g.Context, why))
 	})
 
 	if err := term.MakeRaw(); err != nil {
@@ -512,6 +519,30 @@ func (s *session) watchScreen(ctx context.Context) {
 		}
 		s.paintStatus()
 	}
+}
+
+// announce posts a window's opening or closing as a Kubernetes Event when
+// the profile asks for it (audit.events). It never holds anything up; a
+// failure is written to the audit trail, the record of truth.
+func (s *session) announce(g stepup.Grant, reason, message string) {
+	if !s.prot.prof.Audit.Events {
+		return
+	}
+	s.goSafe("announce", func() {
+		if err := s.prot.gw.Announce(context.Background(), g, reason, message); err != nil {
+			_ = s.prot.record(audit.Record{Event: audit.EventSinkError, Context: g.Context, Reason: "kubernetes event not created", Message: err.Error()})
+		}
+	})
+}
+
+// whoami names the user for an Event: OS user at host.
+func whoami() string {
+	host, _ := os.Hostname()
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return name + "@" + host
 }
 
 // closeIdleWindows ends the windows of contexts whose profile closes them

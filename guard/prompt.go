@@ -110,7 +110,7 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 			if err := rec(audit.EventStepupGranted, ""); err != nil {
 				return ui.OverlayResult{Status: ui.OverlayFailed, Message: err.Error()}
 			}
-			if _, err := prot.windows.OpenScoped(req.Context, req.Window, req.Scope, req.Via); err != nil {
+			if _, err := prot.windows.OpenScoped(req.Context, req.Window, req.Scope, req.Source); err != nil {
 				return ui.OverlayResult{Status: ui.OverlayFailed, Message: "open the window: " + err.Error()}
 			}
 			granted = true

@@ -79,7 +79,7 @@ func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol ContextPolicy
 			continue // that answer was for another operation: ask for this one
 		}
 		// The asker said yes without opening a window that covers the request.
-		gr, err := g.windows.OpenScoped(route.context, windowOr(pol.Window), p.scope, "gateway")
+		gr, err := g.windows.OpenScoped(route.context, windowOr(pol.Window), p.scope, pol.Elevation.String())
 		if err != nil {
 			return stepup.Grant{}, fmt.Sprintf("no window could be opened: %v", err)
 		}

@@ -873,11 +873,6 @@ func (d *decoder) audit(n ast.Node, path string) AuditConfig {
 			a.Syslog = d.syslog(e, kp)
 		case "events":
 			a.Events, _ = d.boolean(e.value, kp)
-			if a.Events {
-				// Refused rather than ignored: a team relying on it would
-				// believe windows are announced in the cluster when they are not.
-				d.errAt(e.value, kp, "Kubernetes Events are not supported yet; use audit.syslog to share the trail")
-			}
 		default:
 			d.unknownKey(e, path, auditKeys)
 		}
