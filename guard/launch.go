@@ -44,7 +44,8 @@ type session struct {
 	watcher *stepup.KeyWatcher
 	held    bool // a dangerous key is waiting for a step-up; input is dropped meanwhile
 
-	observedGen uint64 // shadow generation last shown to the watcher
+	observedGen  uint64    // shadow generation last shown to the watcher
+	pendingSince time.Time // when the decoder's pending bytes (a lone ESC) arrived
 
 	statusStale atomic.Bool  // a closed window's indicator is still to be wiped
 	lastKey     atomic.Int64 // when the user last typed (Unix ns), for closeOn.idle
@@ -251,6 +252,15 @@ func (s *session) onInput(p []byte) {
 		// it. Otherwise the watcher goes by the keys and its last look.
 		s.observeNow()
 	}
+	// K9s (tcell) takes an ESC followed by nothing for 50 ms as Esc on its
+	// own; bytes that arrive later start a new key. The decoder must read
+	// the stream the same way, or an Esc then ":ctx dev" would look like
+	// Alt-: followed by letters (and "e" like edit).
+	if len(s.decoder.Pending()) > 0 && s.app.Now().Sub(s.pendingSince) >= escTimeout {
+		for _, k := range s.decoder.Flush() {
+			s.watcher.Classify(k)
+		}
+	}
 	carried := len(s.decoder.Pending())
 	keys := s.decoder.Feed(p)
 	// Each key's bytes in p: keys are contiguous, and the first may have
@@ -287,15 +297,21 @@ func (s *session) onInput(p []byte) {
 	_, _ = s.child.Write(fwd)
 	if len(s.decoder.Pending()) > 0 {
 		// A lone ESC is a key only after a moment of silence (as in tcell).
-		time.AfterFunc(60*time.Millisecond, func() {
+		s.pendingSince = s.app.Now()
+		time.AfterFunc(escTimeout, func() {
 			s.keyMu.Lock()
 			defer s.keyMu.Unlock()
-			for _, k := range s.decoder.Flush() {
-				s.watcher.Classify(k)
+			if len(s.decoder.Pending()) > 0 && s.app.Now().Sub(s.pendingSince) >= escTimeout {
+				for _, k := range s.decoder.Flush() {
+					s.watcher.Classify(k)
+				}
 			}
 		})
 	}
 }
+
+// escTimeout is how long tcell waits after an ESC before taking it as Esc.
+const escTimeout = 50 * time.Millisecond
 
 // mayBeAction reports whether p holds a key that is an action in some K9s
 // view; only then is the screen re-read before classifying, so navigation

@@ -60,3 +60,30 @@ func TestContextSwitchFollowsK9s(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEscThenCommandIsNotAltKey: K9s takes an ESC followed by 50 ms of
+// nothing as Esc; the guard must read the stream the same way. A user who
+// presses Esc and, a moment later, types ":ctx dev" must not get a
+// step-up prompt for "edit" (the "e" of "dev"), as if ":" had been Alt-:.
+func TestEscThenCommandIsNotAltKey(t *testing.T) {
+	env := guardedEnv(t, protectedProfile)
+	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "deploy")
+	if err := term.WaitText("deployments(shop)", startTimeout); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+	// The user's pause: longer than tcell's 50 ms, shorter than a timer
+	// would need to notice it. (A stimulus, not synchronisation.)
+	time.Sleep(55 * time.Millisecond)
+	if err := term.Type(":ctx dev", "\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("Context: dev", 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(term.Screen(), "Step-up required") {
+		t.Fatalf("typing a command after Esc prompted:\n%s", term.Screen())
+	}
+}

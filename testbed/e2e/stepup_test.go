@@ -68,9 +68,13 @@ func code(t *testing.T, steps int) string {
 	return c
 }
 
+// waitOverlay waits until the whole prompt is drawn (its first and last
+// lines): the screen arrives in chunks, and a half-drawn box is not a prompt.
 func waitOverlay(t *testing.T, term *Term) {
 	t.Helper()
-	if err := term.WaitText("Step-up required", 15*time.Second); err != nil {
+	if err := term.WaitFor("the step-up prompt", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "Step-up required") && strings.Contains(s, "esc cancel") && strings.Contains(s, "╰")
+	}); err != nil {
 		t.Fatal(err)
 	}
 }
