@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -297,6 +298,9 @@ func normaliseSecret(s string) string {
 
 // NewOTPKey generates a fresh 160-bit secret and its otpauth:// URI with
 // the parameters every authenticator app assumes (SHA-1, 6 digits, 30 s).
+// The URI leaves those three out: they are the Key URI format's defaults,
+// and without them the URI is short enough (about 100 characters for a
+// typical account) to be copied off an ordinary terminal on one line.
 func NewOTPKey(issuer, account string) (*otp.Key, error) {
 	key, err := totp.Generate(totp.GenerateOpts{
 		Issuer:      issuer,
@@ -309,7 +313,17 @@ func NewOTPKey(issuer, account string) (*otp.Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate otp secret: %w", err)
 	}
-	return key, nil
+	u := url.URL{
+		Scheme:   "otpauth",
+		Host:     "totp",
+		Path:     "/" + issuer + ":" + account,
+		RawQuery: url.Values{"secret": {key.Secret()}, "issuer": {issuer}}.Encode(),
+	}
+	short, err := otp.NewKeyFromURL(u.String())
+	if err != nil {
+		return nil, errors.New("generate otp secret: cannot build its otpauth URI")
+	}
+	return short, nil
 }
 
 // DefaultOTPAccount is the account name shown in authenticator apps when

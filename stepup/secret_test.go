@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 	"github.com/zalando/go-keyring"
 )
 
@@ -287,9 +289,20 @@ func TestNewOTPKeyIsAuthenticatorCompatible(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	if u.Scheme != "otpauth" || u.Host != "totp" || q.Get("issuer") != "k9s-guard" ||
-		q.Get("algorithm") != "SHA1" || q.Get("digits") != "6" || q.Get("period") != "30" {
+	if u.Scheme != "otpauth" || u.Host != "totp" || q.Get("issuer") != "k9s-guard" || u.Path != "/k9s-guard:alice@laptop" {
 		t.Errorf("URI %s", key.URL())
+	}
+	// The parameters are the Key URI format's defaults, left out so the URI
+	// fits on one line of a 100-column terminal; an app reads them back as
+	// SHA-1, 6 digits, 30 s.
+	if key.Algorithm() != otp.AlgorithmSHA1 || key.Digits() != otp.DigitsSix || key.Period() != 30 {
+		t.Errorf("URI %s reads back as %v, %v digits, %d s", key.URL(), key.Algorithm(), key.Digits(), key.Period())
+	}
+	if n := len(key.URL()); n > 100 {
+		t.Errorf("URI is %d characters, want at most 100 for a short account", n)
+	}
+	if got, err := totp.GenerateCodeCustom(key.Secret(), time.Unix(1e9, 0), OTPValidateOpts); err != nil || len(got) != 6 {
+		t.Errorf("code from the URI's secret: %q, %v", got, err)
 	}
 	if _, err := NormaliseOTPSecret(key.Secret()); err != nil || len(key.Secret()) != 32 {
 		t.Errorf("secret %d chars: %v", len(key.Secret()), err)

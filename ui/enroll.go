@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -203,8 +204,21 @@ func (m Enroll) View() tea.View {
 	b.WriteString(m.Styles.Title.Render(title) + "\n")
 	b.WriteString(m.Styles.Label.Render(fmt.Sprintf("account %s · issuer %s · saved to %s", m.opts.Account, m.opts.Issuer, m.opts.Where)) + "\n\n")
 	b.WriteString(m.Styles.QR.Render(m.qr) + "\n\n")
-	b.WriteString("Scan the code with your authenticator app, or add this URI by hand:\n")
-	b.WriteString(m.Styles.URI.Render(enrollWrap(m.opts.URI, m.width)) + "\n\n")
+	// The URI is never broken across lines: a copy of a wrapped URI picks
+	// up the line breaks and no app accepts it. Too wide a URI is left out
+	// for a note (the renderer would cut it), and the setup key, which is
+	// short, is always there for apps that ask for one.
+	if m.width > 0 && len(m.opts.URI) > m.width {
+		b.WriteString("Scan the code with your authenticator app,\n")
+		b.WriteString(m.Styles.Hint.Render(fmt.Sprintf("(widen the terminal to %d columns to see the URI to add by hand)", len(m.opts.URI))) + "\n")
+	} else {
+		b.WriteString("Scan the code with your authenticator app, or add this URI by hand:\n")
+		b.WriteString(m.Styles.URI.Render(m.opts.URI) + "\n")
+	}
+	if k := enrollSetupKey(m.opts.URI); k != "" {
+		b.WriteString("or type this setup key (time-based): " + m.Styles.URI.Render(k) + "\n")
+	}
+	b.WriteString("\n")
 	switch m.state {
 	case enrollSaved:
 		b.WriteString(m.Styles.Info.Render("code accepted; secret saved") + "\n")
@@ -234,16 +248,21 @@ func enrollDigits(s string) string {
 	}, s)
 }
 
-// enrollWrap breaks a long line (the URI has no spaces) at the screen width.
-func enrollWrap(s string, width int) string {
-	if width <= 0 || len(s) <= width {
-		return s
+// enrollSetupKey is the URI's secret in groups of four, the way apps that
+// take a key by hand show it; "" if the URI carries none.
+func enrollSetupKey(uri string) string {
+	u, err := url.Parse(uri)
+	if err != nil {
+		return ""
 	}
-	var b strings.Builder
-	for len(s) > width {
-		b.WriteString(s[:width] + "\n")
-		s = s[width:]
+	secret := u.Query().Get("secret")
+	var groups []string
+	for len(secret) > 4 {
+		groups = append(groups, secret[:4])
+		secret = secret[4:]
 	}
-	b.WriteString(s)
-	return b.String()
+	if secret != "" {
+		groups = append(groups, secret)
+	}
+	return strings.Join(groups, " ")
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -78,6 +79,31 @@ func TestEnrollShowsQRAndURI(t *testing.T) {
 	}
 	if !strings.Contains(s, "alice@laptop") || !strings.Contains(s, "file /tmp/s.json") {
 		t.Errorf("account or store missing:\n%s", s)
+	}
+}
+
+// TestEnrollURIStaysOnOneLine: a URI broken across lines cannot be pasted
+// into an app. At a width that holds it the URI is one line; at a narrower
+// one it is left out (the renderer would cut it) with a note saying how
+// wide the terminal must be, and the setup key is there at every width.
+func TestEnrollURIStaysOnOneLine(t *testing.T) {
+	for _, width := range []int{0, len(enrollTestURI), 100, 80} {
+		h := newEnrollHarness(t)
+		h.send(tea.WindowSizeMsg{Width: width, Height: 60})
+		s := h.screen()
+		fits := width == 0 || width >= len(enrollTestURI)
+		if got := strings.Contains(s, enrollTestURI); got != fits {
+			t.Errorf("width %d: whole URI on one line = %v, want %v:\n%s", width, got, fits, s)
+		}
+		if !fits && !strings.Contains(s, fmt.Sprintf("widen the terminal to %d columns", len(enrollTestURI))) {
+			t.Errorf("width %d: no note on the width the URI needs:\n%s", width, s)
+		}
+		if strings.Contains(s, "otpauth://") != fits {
+			t.Errorf("width %d: a piece of the URI is shown:\n%s", width, s)
+		}
+		if !strings.Contains(s, "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP") {
+			t.Errorf("width %d: no setup key:\n%s", width, s)
+		}
 	}
 }
 
