@@ -12,8 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -348,10 +350,86 @@ func (d *decoder) str(n ast.Node, path string) (string, bool) {
 		return v.GetToken().Value, true
 	case *ast.BoolNode:
 		d.errAt(n, path, "expected text, found %s (quote it if you mean the word: \"%t\")", describe(n), v.Value)
+	case *ast.MappingNode:
+		if s, ok := colonScalar(v); ok {
+			return s, true
+		}
+		d.errAt(n, path, "expected text, found %s%s", describe(n), quoteHint(v))
 	default:
 		d.errAt(n, path, "expected text, found %s", describe(n))
 	}
 	return "", false
+}
+
+// colonScalar reads back a plain scalar with a colon in it, such as the
+// Kubernetes group system:masters, that the YAML parser split into a
+// one-pair mapping. YAML 1.2 says a ':' not followed by a space is part of
+// a plain scalar, and the parser agrees except in a flow sequence nested in
+// a flow mapping ({user: x, groups: [system:masters]}), where it returns
+// {system: masters}. The text is rebuilt only when the source leaves no
+// doubt: one pair without braces, a plain key and a plain value on one
+// line, the ':' directly between them. "system: masters" (a space after the
+// colon) is a mapping in every YAML parser and stays one.
+func colonScalar(m *ast.MappingNode) (string, bool) {
+	if len(m.Values) != 1 || m.Start == nil || m.Start.Type != token.MappingValueType {
+		return "", false
+	}
+	mv := m.Values[0]
+	key, ok := plainText(mv.Key)
+	if !ok {
+		return "", false
+	}
+	val, ok := plainText(mv.Value)
+	if !ok || strings.Contains(val, ": ") || strings.HasSuffix(val, ":") {
+		// "a:b: c" and "a:b:" end in a real mapping indicator: the
+		// parser's split is then not the only reading.
+		return "", false
+	}
+	// Origin is each token's source text as written, so the checks below
+	// read the source itself: nothing between the key and the ':', nothing
+	// between the ':' and the value, and the value ending where its token
+	// does.
+	ktk, ctk, vtk := mv.Key.GetToken(), mv.Start, mv.Value.GetToken()
+	kp, cp, vp := ktk.Position, ctk.Position, vtk.Position
+	if kp == nil || cp == nil || vp == nil || kp.Line != cp.Line || cp.Line != vp.Line {
+		return "", false
+	}
+	keyEnd := kp.Column + utf8.RuneCountInString(key)
+	if cp.Column != keyEnd || vp.Column != keyEnd+1 ||
+		strings.TrimLeft(ktk.Origin, " \t\r\n") != key || ctk.Origin != ":" ||
+		strings.TrimRight(vtk.Origin, " \t\r\n") != val {
+		return "", false
+	}
+	return key + ":" + val, true
+}
+
+// plainText returns the text of a plain (unquoted, untagged) scalar.
+func plainText(n ast.Node) (string, bool) {
+	switch n.(type) {
+	case *ast.StringNode, *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode, *ast.NullNode, *ast.InfinityNode, *ast.NanNode:
+	default:
+		return "", false
+	}
+	tk := n.GetToken()
+	if tk == nil || tk.Value == "" || tk.Type == token.SingleQuoteType || tk.Type == token.DoubleQuoteType ||
+		strings.ContainsAny(tk.Value, "\n\r") {
+		return "", false
+	}
+	return tk.Value, true
+}
+
+// quoteHint suggests quoting a one-pair mapping of two words that was most
+// likely meant as one name ("system: masters").
+func quoteHint(m *ast.MappingNode) string {
+	if len(m.Values) != 1 {
+		return ""
+	}
+	key, isStr := m.Values[0].Key.(*ast.StringNode)
+	val, isStr2 := m.Values[0].Value.(*ast.StringNode)
+	if !isStr || !isStr2 || key.Value == "" || val.Value == "" || strings.ContainsAny(key.Value+val.Value, " \t\r\n:") {
+		return ""
+	}
+	return fmt.Sprintf(" (quote it if it is one name: \"%s:%s\")", key.Value, val.Value)
 }
 
 // name reads text that must not be empty.

@@ -400,3 +400,60 @@ func TestOversizedProfileIsRefused(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// Kubernetes group and user names routinely contain ':' (system:masters,
+// oidc:sre). YAML makes an unquoted system:masters one plain scalar, since
+// its ':' is not followed by a space, but the YAML parser splits it into
+// {system: masters} inside a flow sequence nested in a flow mapping. Every
+// way of writing the name must give the same text.
+func TestColonNamesInLists(t *testing.T) {
+	cases := []struct {
+		name, impersonate string
+		want              []string
+	}{
+		{"flow in block", "\n        user: x\n        groups: [system:masters]", []string{"system:masters"}},
+		{"quoted", "\n        user: x\n        groups: [\"system:masters\"]", []string{"system:masters"}},
+		{"block list", "\n        user: x\n        groups:\n        - system:masters\n        - sre", []string{"system:masters", "sre"}},
+		{"flow in flow", " {user: x, groups: [system:masters, sre]}", []string{"system:masters", "sre"}},
+		{"flow in flow, quoted", " {user: x, groups: [\"system:masters\", 'sre']}", []string{"system:masters", "sre"}},
+		{"flow in flow, padded", " {user: x, groups: [ system:masters ,sre ]}", []string{"system:masters", "sre"}},
+		{"flow in flow, no spaces", " {user: x, groups: [system:masters,sre]}", []string{"system:masters", "sre"}},
+		{"several colons", " {user: x, groups: [system:serviceaccounts:kube-system]}", []string{"system:serviceaccounts:kube-system"}},
+		{"url", " {user: x, groups: [oidc:https://idp.example.com#sre]}", []string{"oidc:https://idp.example.com#sre"}},
+		{"digits and words after the colon", " {user: x, groups: [team:42, flag:true, v:1.5]}", []string{"team:42", "flag:true", "v:1.5"}},
+		{"comment after", " {user: x, groups: [system:masters # admins\n        ]}", []string{"system:masters"}},
+		{"non-ASCII", " {user: x, groups: [équipe:sre]}", []string{"équipe:sre"}},
+		{"colon user", " {user: system:admin, groups: [system:masters]}", []string{"system:masters"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := "version: 1\ncontexts:\n  prod:\n    elevation:\n      impersonate:" + c.impersonate + "\n"
+			e := mustParse(t, text).For("prod").Elevation
+			if e.Kind != ElevationImpersonate || !slices.Equal(e.Groups, c.want) {
+				t.Errorf("elevation = %+v, want groups %q", e, c.want)
+			}
+		})
+	}
+	// The same repair applies wherever a list of text is read.
+	_, err := Parse("p.yaml", []byte("version: 1\ncontexts:\n  prod: {elevation: {context: a}, actions: [delete:pod]}\n"))
+	if err == nil || !strings.Contains(err.Error(), `p.yaml:3:45: contexts.prod.actions[0]: unknown action "delete:pod"`) {
+		t.Errorf("err = %v, want the action read as delete:pod", err)
+	}
+}
+
+// Only the unambiguous spelling is read back as one name: anything with a
+// space around the ':', braces, quotes, an alias or a ':' that ends the
+// text is a mapping to YAML as well, and stays an error at the item.
+func TestColonNamesStayMappingsWhenAmbiguous(t *testing.T) {
+	for _, item := range []string{"system: masters", "system :masters", "{system:masters}", "system:masters:", "system:masters: x", `system:"masters"`, "system:*a", "system:&a masters", "system:!!str masters", "? system:masters", "system:#x\n"} {
+		text := "version: 1\nx-a: &a m\ncontexts:\n  prod: {elevation: {impersonate: {user: x, groups: [" + item + "]}}}\n"
+		_, err := Parse("p.yaml", []byte(text))
+		if err == nil {
+			t.Errorf("[%s] was accepted", item)
+			continue
+		}
+		if msg := strings.Split(err.Error(), "\n")[0]; !strings.HasPrefix(msg, "p.yaml:4:") || !strings.Contains(msg, ": contexts.prod.elevation.impersonate.groups[0]: ") {
+			t.Errorf("[%s]: %v, want an error located at the item", item, err)
+		}
+	}
+}
