@@ -71,7 +71,7 @@ func demo(ctx context.Context, c *cluster.Cluster, guard, k9s string) int {
 	if k9s != "" {
 		env = append(env, "K9S_GUARD_K9S="+k9s)
 	}
-	if err := prepareDemo(ctx, home, guard, env); err != nil {
+	if err := prepareDemo(ctx, home, guard, c.Kubeconfig, env); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		return 1
 	}

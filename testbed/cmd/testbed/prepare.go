@@ -10,6 +10,9 @@ import (
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
 
+// demoAccount is the name the demo passcode has in the authenticator app.
+const demoAccount = "demo@k9s-guard"
+
 // demoProfile protects two of the testbed's contexts, each with another
 // elevation source; dev stays unprotected for comparison.
 func demoProfile(secretFile string) string {
@@ -29,13 +32,17 @@ contexts:
 otp:
   store: file
   file: %[6]s
-`, cluster.ContextProd, cluster.ContextAdmin, cluster.ContextImp, cluster.UserBreakGlass, cluster.GroupBreakGlass, secretFile)
+  account: %[7]s
+`, cluster.ContextProd, cluster.ContextAdmin, cluster.ContextImp, cluster.UserBreakGlass, cluster.GroupBreakGlass, secretFile, demoAccount)
 }
 
 // prepareDemo writes the demo profile and enrols a demo passcode secret:
 // `k9s-guard otp enroll` shows its QR code for the user's authenticator app
 // (and the otpauth URI, for oathtool users) and saves it once a code is typed.
-func prepareDemo(ctx context.Context, home, guard string, env []string) error {
+// Enrolment takes the store, file and account from the profile (found
+// through K9S_GUARD_PROFILE), exactly as the guard will when it checks a
+// code, so the two cannot disagree on where the secret is.
+func prepareDemo(ctx context.Context, home, guard, kubeconfig string, env []string) error {
 	secret := filepath.Join(home, "otp-secret.json")
 	if err := os.WriteFile(filepath.Join(home, "profile.yaml"), []byte(demoProfile(secret)), 0o600); err != nil {
 		return fmt.Errorf("write demo profile: %w", err)
@@ -44,8 +51,9 @@ func prepareDemo(ctx context.Context, home, guard string, env []string) error {
 k9s-guard demo: contexts %q and %q are protected, %q is not.
 Next: scan the QR code with your authenticator app and type the code it shows.
 Then, in K9s, press Ctrl-K on a pod: k9s-guard asks for a fresh code.
-`, cluster.ContextProd, cluster.ContextImp, cluster.ContextDev)
-	cmd := exec.CommandContext(ctx, guard, "otp", "enroll", "--store", "file", "--file", secret, "--account", "demo@k9s-guard")
+To watch from another terminal: KUBECONFIG=%s kubectl --context %s get pods -n shop -w
+`, cluster.ContextProd, cluster.ContextImp, cluster.ContextDev, kubeconfig, cluster.ContextAdmin)
+	cmd := exec.CommandContext(ctx, guard, "otp", "enroll")
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
