@@ -202,7 +202,10 @@ func (m Enroll) View() tea.View {
 	var b strings.Builder
 	title := "k9s-guard: enrol an authenticator app"
 	b.WriteString(m.Styles.Title.Render(title) + "\n")
-	b.WriteString(m.Styles.Label.Render(fmt.Sprintf("account %s · issuer %s · saved to %s", m.opts.Account, m.opts.Issuer, m.opts.Where)) + "\n\n")
+	// The store's description can be a long path: a line of its own, so the
+	// renderer does not cut it at the screen's edge.
+	b.WriteString(m.Styles.Label.Render(fmt.Sprintf("account %s · issuer %s", m.opts.Account, m.opts.Issuer)) + "\n")
+	b.WriteString(m.Styles.Label.Render("saved to "+m.opts.Where) + "\n\n")
 	b.WriteString(m.Styles.QR.Render(m.qr) + "\n\n")
 	// The URI is never broken across lines: a copy of a wrapped URI picks
 	// up the line breaks and no app accepts it. Too wide a URI is left out
