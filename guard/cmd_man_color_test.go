@@ -54,7 +54,7 @@ func enrolScreenBytes(t *testing.T, noColor string) []byte {
 		t.Fatal(err)
 	}
 	em := vt.NewSafeEmulator(140, 60)
-	defer em.Close()
+	defer stopEmulator(em)
 	var mu sync.Mutex
 	var raw []byte
 	go func() {

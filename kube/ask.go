@@ -14,8 +14,11 @@ import (
 type pendingAsk struct {
 	done  chan struct{}
 	scope *stepup.GrantScope // what the question is for; nil: the whole context
-	ok    bool
-	err   error
+	// waiters counts the requests that have waited on this question,
+	// under Gateway.mu; tests use it to know a request has joined.
+	waiters int
+	ok      bool
+	err     error
 }
 
 // stepUp returns the grant a request may go out under, asking the user if
@@ -55,6 +58,7 @@ func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol ContextPolicy
 			g.bg.Add(1)
 			go g.runAsk(route.context, p, req)
 		}
+		p.waiters++
 		g.mu.Unlock()
 
 		select {

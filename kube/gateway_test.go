@@ -473,7 +473,9 @@ func TestGatewayStepUpElevates(t *testing.T) {
 			codes[i], _, _ = do(t, hc, "DELETE", fmt.Sprintf("%s/api/v1/namespaces/shop/pods/p%d", host, i), "", nil)
 		}()
 	}
-	waitFor(t, func() bool { return asks.Load() == 1 })
+	// All five must be waiting on the question before it is answered: a
+	// request that arrives after the answer finds no question open.
+	waitJoined(t, tg.Gateway, "prod", 5)
 	close(release)
 	wg.Wait()
 	for i, c := range codes {
@@ -752,6 +754,18 @@ func TestGatewayClosesStreamsOnClose(t *testing.T) {
 	if _, err := br.ReadByte(); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("port-forward survived Close: %v", err)
 	}
+}
+
+// waitJoined waits until n requests of context have joined the question
+// on screen for it.
+func waitJoined(t *testing.T, g *Gateway, context string, n int) {
+	t.Helper()
+	waitFor(t, func() bool {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		p := g.asks[context]
+		return p != nil && p.waiters >= n
+	})
 }
 
 func waitFor(t *testing.T, cond func() bool) {

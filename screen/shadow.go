@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
@@ -43,6 +44,11 @@ type Shadow struct {
 	written uint64 // bytes fed to the emulator so far
 	queued  uint64 // bytes accepted by Write so far
 
+	// stopping is set by Close so the pump gives up mid-chunk; done is
+	// the pump and the reply drain, which Close waits for.
+	stopping atomic.Bool
+	done     sync.WaitGroup
+
 	modeMu sync.Mutex
 	modes  Modes
 }
@@ -61,8 +67,15 @@ func New(cols, rows int) *Shadow {
 	// attributes) by writing to its own pipe. The real terminal already
 	// answers K9s, so these replies are read and thrown away; left unread
 	// they would block the emulator.
-	go func() { _, _ = io.Copy(io.Discard, s.em) }()
-	go s.pump()
+	s.done.Add(2)
+	go func() {
+		defer s.done.Done()
+		_, _ = io.Copy(io.Discard, s.em)
+	}()
+	go func() {
+		defer s.done.Done()
+		s.pump()
+	}()
 	return s
 }
 
@@ -124,7 +137,7 @@ func (s *Shadow) pump() {
 		for len(s.queue) == 0 && !s.closed {
 			s.cond.Wait()
 		}
-		if s.closed && len(s.queue) == 0 {
+		if s.closed {
 			s.mu.Unlock()
 			return
 		}
@@ -134,7 +147,7 @@ func (s *Shadow) pump() {
 		s.busy = true
 		s.mu.Unlock()
 
-		for off := 0; off < len(chunk); off += feedChunk {
+		for off := 0; off < len(chunk) && !s.stopping.Load(); off += feedChunk {
 			_, _ = s.em.Write(chunk[off:min(off+feedChunk, len(chunk))])
 		}
 
@@ -231,11 +244,32 @@ func (s *Shadow) StateNow() State {
 	return st
 }
 
-// Close stops the feeding goroutine.
+// Close stops the feeding goroutine and the reply drain, dropping output
+// not fed yet, and returns once both have stopped. It is safe to call twice.
+//
+// The emulator's own Close must not run while its Read does (vt v0.1.0
+// reads its closed flag without a lock), so the drain is stopped first by
+// closing the emulator's input pipe, which io.Pipe allows concurrently;
+// only then is the emulator closed.
 func (s *Shadow) Close() {
 	s.mu.Lock()
+	already := s.closed
 	s.closed = true
 	s.cond.Broadcast()
 	s.mu.Unlock()
+	if already {
+		s.done.Wait()
+		return
+	}
+	s.stopping.Store(true)
+	pipe, ok := s.em.InputPipe().(io.Closer)
+	if !ok {
+		// Not vt v0.1.0's io.Pipe: its Close is the only way to end Read.
+		_ = s.em.Close()
+		s.done.Wait()
+		return
+	}
+	_ = pipe.Close()
+	s.done.Wait()
 	_ = s.em.Close()
 }

@@ -6,6 +6,7 @@ package e2e
 import (
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"os"
 	"os/exec"
@@ -235,4 +236,21 @@ func (t *Term) CellStyle(x, y int) string {
 		return ""
 	}
 	return fmt.Sprintf("%q fg=%v bg=%v attrs=%v", c.Content, c.Style.Fg, c.Style.Bg, c.Style.Attrs)
+}
+
+// CellColors returns the foreground and background colours of the cell at
+// column x, row y as 0xRRGGBB, or -1 for the terminal's default colour.
+func (t *Term) CellColors(x, y int) (fg, bg int) {
+	c := t.em.CellAt(x, y)
+	if c == nil {
+		return -1, -1
+	}
+	rgb := func(col color.Color) int {
+		if col == nil {
+			return -1
+		}
+		r, g, b, _ := col.RGBA()
+		return int(r>>8)<<16 | int(g>>8)<<8 | int(b>>8)
+	}
+	return rgb(c.Style.Fg), rgb(c.Style.Bg)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pquerna/otp/totp"
 )
@@ -168,11 +169,17 @@ func TestQuickstart(t *testing.T) {
 	}
 	adm.waitPod("shop", pod, true) // nothing happened before K9s's own OK
 	d.save("k9s-delete-dialog", k9s.Screen())
-	// Focus starts on Cancel; Tab moves it to OK.
+	// Focus starts on Cancel; Tab moves it to OK. Enter goes once K9s has
+	// drawn OK in the focused button's colours.
+	focusedBg := buttonBg(k9s, "Cancel")
 	if err := k9s.Type("\t"); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // let tview move the focus before Enter; the pod check below is the real assertion
+	if err := k9s.WaitFor("the focus on OK", 10*time.Second, func(string) bool {
+		return focusedBg >= 0 && buttonBg(k9s, "OK") == focusedBg
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if err := k9s.Type("\r"); err != nil {
 		t.Fatal(err)
 	}
@@ -259,4 +266,18 @@ func qsWriteDocs(t *testing.T, page string, screens map[string]string) {
 	if err := os.WriteFile(page, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// buttonBg is the background colour of the dialog button labelled label
+// (tview draws the focused button in other colours), -1 when not on screen.
+func buttonBg(term *Term, label string) int {
+	for y, l := range term.Lines() {
+		for _, word := range []string{" " + label + " ", "<" + label + ">"} {
+			if i := strings.Index(l, word); i >= 0 {
+				_, bg := term.CellColors(utf8.RuneCountInString(l[:i])+1, y)
+				return bg
+			}
+		}
+	}
+	return -1
 }

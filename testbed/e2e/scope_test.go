@@ -233,10 +233,11 @@ func TestDeleteDeploymentShowsBlastRadius(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	waitCursor(t, term, func(name string) bool { return name == "cart" })
 	if err := term.Type("j"); err != nil { // cart, then web
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond) // K9s moves its cursor on its next draw
+	waitCursor(t, term, func(name string) bool { return name == "web" })
 	if err := term.Type("\x04"); err != nil {
 		t.Fatal(err)
 	}
@@ -261,10 +262,11 @@ func TestNamespaceDeleteRefusesWrongName(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	waitCursor(t, term, func(name string) bool { return name == "all" })
 	if err := term.Type("j"); err != nil { // from K9s's "all" row to "default+"
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond) // K9s moves its cursor on its next draw
+	waitCursor(t, term, func(name string) bool { return strings.HasPrefix(name, "default") })
 	if err := term.Type("\x04"); err != nil {
 		t.Fatal(err)
 	}
@@ -318,11 +320,24 @@ func TestScopedKillOfMarkedPods(t *testing.T) {
 	if len(pods) < 3 {
 		t.Fatalf("want 3 pods on screen:\n%s", term.Screen())
 	}
-	for _, k := range []string{" ", "j", " "} {
-		if err := term.Type(k); err != nil {
+	// Mark the first row, move down, mark the second; each key is typed
+	// once K9s has drawn the last one's effect.
+	steps := []struct {
+		key  string
+		what string
+		done func([]tableRow) bool
+	}{
+		{" ", "the first row marked", func(r []tableRow) bool { return len(r) > 1 && r[0].marked }},
+		{"j", "the cursor on the second row", func(r []tableRow) bool { return len(r) > 1 && r[1].cursor }},
+		{" ", "the second row marked", func(r []tableRow) bool { return len(r) > 1 && r[0].marked && r[1].marked }},
+	}
+	for _, st := range steps {
+		if err := term.Type(st.key); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond) // K9s redraws the marks on its next frame
+		if err := term.WaitFor(st.what, 15*time.Second, func(string) bool { return st.done(tableRows(term)) }); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := term.Type("\x0b"); err != nil {
 		t.Fatal(err)
@@ -343,4 +358,59 @@ func TestScopedKillOfMarkedPods(t *testing.T) {
 		t.Fatal("the second marked pod prompted again")
 	}
 	adm.waitPod("shop", pods[2], true)
+}
+
+// tableRow is one row of the K9s table on screen: its first field, and
+// whether it is under the cursor or marked with Space.
+type tableRow struct {
+	name           string
+	cursor, marked bool
+}
+
+// markColors are the colours K9s's default skin draws marked rows in
+// (palegreen, as true colour and as xterm 121).
+var markColors = map[int]bool{0x98fb98: true, 0x87ffaf: true}
+
+// tableRows reads the table off the screen: the cursor row is the one
+// whose background differs from the column header's; a marked row has the
+// mark colour as its foreground, or as its background under the cursor.
+func tableRows(term *Term) []tableRow {
+	lines := term.Lines()
+	title := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "┌─") && strings.Contains(l, "(") {
+			title = i
+			break
+		}
+	}
+	if title < 0 || title+1 >= len(lines) {
+		return nil
+	}
+	_, header := term.CellColors(2, title+1)
+	var rows []tableRow
+	for y := title + 2; y < len(lines) && !strings.HasPrefix(lines[y], "└"); y++ {
+		f := strings.Fields(strings.Trim(lines[y], "│ "))
+		if len(f) == 0 {
+			continue
+		}
+		fg, bg := term.CellColors(2, y)
+		rows = append(rows, tableRow{name: f[0], marked: markColors[fg] || markColors[bg], cursor: bg != header})
+	}
+	return rows
+}
+
+// waitCursor waits until the row under K9s's cursor has a name that
+// satisfies want: K9s moves its cursor on its next draw.
+func waitCursor(t *testing.T, term *Term, want func(name string) bool) {
+	t.Helper()
+	if err := term.WaitFor("the cursor to move", 15*time.Second, func(string) bool {
+		for _, r := range tableRows(term) {
+			if r.cursor {
+				return want(r.name)
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
