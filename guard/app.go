@@ -10,6 +10,15 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/k9s-guard/k9s-guard/profile"
+)
+
+// Exit codes of k9s-guard's own making; a K9s session passes K9s's code
+// through instead.
+const (
+	exitFailure = 1 // something went wrong
+	exitUsage   = 2 // the command line, the profile or the environment needs fixing
 )
 
 // App carries everything the program takes from its surroundings, so that
@@ -40,10 +49,12 @@ func (e *ExitError) Unwrap() error { return e.Err }
 
 // usageError marks a command-line mistake (exit code 2).
 func usageError(format string, args ...any) error {
-	return &ExitError{Code: 2, Err: fmt.Errorf(format, args...)}
+	return &ExitError{Code: exitUsage, Err: fmt.Errorf(format, args...)}
 }
 
-// exitCode maps an error returned by a command to the process exit code.
+// exitCode maps an error returned by a command to the process exit code. A
+// profile that does not load is a usage error in every command, as it is
+// when launching K9s: the fix is in the file or the flag naming it.
 func exitCode(err error) int {
 	if err == nil {
 		return 0
@@ -52,5 +63,9 @@ func exitCode(err error) int {
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
-	return 1
+	var le *profile.LoadError
+	if errors.As(err, &le) {
+		return exitUsage
+	}
+	return exitFailure
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
@@ -162,7 +161,7 @@ func (a *App) auditShow(cmd *cobra.Command, o auditFlags) error {
 		m := ui.NewAuditView(ui.AuditViewOptions{
 			Path: path, Records: recs, Context: o.context, Event: o.event, Since: o.since, Now: a.Now,
 		})
-		_, err := tea.NewProgram(m, tea.WithContext(cmd.Context()), tea.WithInput(a.Stdin), tea.WithOutput(a.Stdout)).Run()
+		_, err := a.newProgram(cmd.Context(), m).Run()
 		if err != nil {
 			return fmt.Errorf("audit viewer: %w", err)
 		}

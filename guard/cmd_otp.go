@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/pquerna/otp"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -214,7 +213,7 @@ func (a *App) otpEnroll(cmd *cobra.Command, o otpFlags) error {
 	if err != nil {
 		return err
 	}
-	final, err := tea.NewProgram(m, tea.WithContext(cmd.Context()), tea.WithInput(a.Stdin), tea.WithOutput(a.Stdout)).Run()
+	final, err := a.newProgram(cmd.Context(), m).Run()
 	if err != nil {
 		return fmt.Errorf("enrolment screen: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
@@ -25,16 +26,24 @@ type protection struct {
 	asker    kube.Asker
 }
 
-// askerProxy lets the gateway start before the prompter exists.
+// askerProxy lets the gateway start before the prompter exists. The
+// gateway's goroutines call Ask while the launcher sets the prompter, so
+// the function is held atomically.
 type askerProxy struct {
-	f func(ctx context.Context, req kube.StepUpRequest) (bool, error)
+	f atomic.Pointer[askFunc]
 }
 
+type askFunc = func(ctx context.Context, req kube.StepUpRequest) (bool, error)
+
+// set installs the function Ask calls from now on.
+func (p *askerProxy) set(f askFunc) { p.f.Store(&f) }
+
 func (p *askerProxy) Ask(ctx context.Context, req kube.StepUpRequest) (bool, error) {
-	if p.f == nil {
+	f := p.f.Load()
+	if f == nil {
 		return false, errors.New("k9s-guard is not ready to ask for a passcode")
 	}
-	return p.f(ctx, req)
+	return (*f)(ctx, req)
 }
 
 // setUpProtection loads the profile and starts the gateway. A bad profile

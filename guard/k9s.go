@@ -6,6 +6,8 @@ import (
 	"debug/buildinfo"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +17,7 @@ import (
 
 // installHint tells a user without K9s how to get the version k9s-guard is
 // tested with.
-const installHint = `install it with "brew install derailed/k9s/k9s" or "go install github.com/derailed/k9s@v0.50.16", or point --k9s or K9S_GUARD_K9S at it`
+const installHint = `install it with "brew install k9s" or "go install github.com/derailed/k9s@v0.50.16", or point --k9s or K9S_GUARD_K9S at it`
 
 // findK9s resolves the K9s binary: --k9s, then $K9S_GUARD_K9S, then k9s on
 // PATH. The error is one line that says how to fix it.
@@ -27,22 +29,61 @@ func (a *App) findK9s(flag string) (string, error) {
 	if path == "" {
 		p, err := exec.LookPath("k9s")
 		if err != nil {
-			return "", &ExitError{Code: 2, Err: fmt.Errorf("k9s not found on PATH: %s", installHint)}
+			return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s not found on PATH: %s", installHint)}
+		}
+		if err := checkInterpreter(p); err != nil {
+			return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s at %s (from PATH) cannot run: %w", p, err)}
 		}
 		return p, nil
 	}
 	st, err := os.Stat(path)
 	switch {
 	case err != nil:
-		return "", &ExitError{Code: 2, Err: fmt.Errorf("k9s not found at %s (from %s): %s", path, from, installHint)}
+		return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s not found at %s (from %s): %s", path, from, installHint)}
 	case st.IsDir() || st.Mode().Perm()&0o111 == 0:
-		return "", &ExitError{Code: 2, Err: fmt.Errorf("k9s at %s (from %s) is not an executable file: %s", path, from, installHint)}
+		return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s at %s (from %s) is not an executable file: %s", path, from, installHint)}
+	}
+	if err := checkInterpreter(path); err != nil {
+		return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s at %s (from %s) cannot run: %w", path, from, err)}
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return path, nil
 	}
 	return abs, nil
+}
+
+// checkInterpreter looks at a script's "#!" line. When the interpreter is
+// missing, exec fails with ENOENT, which would read as if K9s itself were
+// missing although the file is right there.
+func checkInterpreter(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil // exec will say why
+	}
+	defer f.Close()
+	head := make([]byte, 256)
+	n, _ := io.ReadFull(f, head)
+	line, ok := bytes.CutPrefix(head[:n], []byte("#!"))
+	if !ok {
+		return nil
+	}
+	line, _, _ = bytes.Cut(line, []byte("\n"))
+	fields := strings.Fields(string(line))
+	if len(fields) == 0 {
+		return errors.New("bad interpreter: the #! line names none")
+	}
+	interp := fields[0]
+	st, err := os.Stat(interp)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("bad interpreter %s: no such file or directory", interp)
+	case err != nil:
+		return fmt.Errorf("bad interpreter %s: %w", interp, err)
+	case st.IsDir() || st.Mode().Perm()&0o111 == 0:
+		return fmt.Errorf("bad interpreter %s: not an executable file", interp)
+	}
+	return nil
 }
 
 // k9sVersion asks K9s for its version ("v0.50.16"), or says why it cannot.

@@ -89,6 +89,7 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 	if err != nil {
 		return 2, err
 	}
+	k9sCheck := a.checkK9sVersion(ctx, k9s)
 	term, err := pty.NewTerminal(a.Stdin, a.Stdout)
 	if err != nil {
 		return 2, &ExitError{Code: 2, Err: err}
@@ -126,6 +127,11 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 	// its own --kubeconfig (the real file) must not reach it.
 	args := withoutFlag(la.K9sArgs, "--kubeconfig")
 	env := append(withoutEnv(os.Environ(), "KUBECONFIG"), "KUBECONFIG="+prot.gw.KubeconfigPath())
+	// Once, before K9s takes the screen; a slow answer is not waited for
+	// (it is cached for the next launch).
+	if w := k9sCheck.warning(); w != "" {
+		fmt.Fprintf(a.Stderr, "warning: %s\n", w)
+	}
 	s.child, err = pty.Start(k9s, args, env, size)
 	if err != nil {
 		return 2, &ExitError{Code: 2, Err: err}
@@ -135,7 +141,7 @@ func (a *App) launch(ctx context.Context, la launchArgs) (code int, err error) {
 	defer s.shadow.Close()
 	s.watcher = stepup.NewKeyWatcher(stepup.WatchOptions{Context: la.Context, Now: a.Now})
 	s.prompt = newPrompter(s)
-	asker.f = s.askFromGateway
+	asker.set(s.askFromGateway)
 	prot.windows.OnOpen(func(g stepup.Grant) {
 		d := g.Deadline.UTC()
 		var scope string

@@ -2,9 +2,11 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -37,6 +39,11 @@ func (a *App) Run(ctx context.Context, args []string) int {
 
 func (a *App) run(ctx context.Context, args []string) error {
 	root := a.rootCommand()
+	// A shell asking for completions gets k9s-guard's own merged with
+	// K9s's, since a K9s command line is what k9s-guard mostly takes.
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		return a.complete(ctx, root, args)
+	}
 	// k9s-guard's own subcommands and help go to the command tree; anything
 	// else is a K9s command line, passed through verbatim.
 	if len(args) > 0 && a.isOwnCommand(root, args[0]) {
@@ -47,7 +54,12 @@ func (a *App) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	code, err := a.launch(ctx, la)
+	ta, closeTTY, err := a.withTerminalOutput()
+	if err != nil {
+		return err
+	}
+	defer closeTTY()
+	code, err := ta.launch(ctx, la)
 	if err != nil {
 		return err
 	}
@@ -57,10 +69,13 @@ func (a *App) run(ctx context.Context, args []string) error {
 	return nil
 }
 
+// ownFlagWords are the words that, first on the command line, are
+// k9s-guard's rather than K9s's: help and version, as the help advertises
+// them (K9s has no -v of its own).
+var ownFlagWords = []string{"-h", "--help", "-v", "--version"}
+
 func (a *App) isOwnCommand(root *cobra.Command, word string) bool {
-	// "completion" and cobra's hidden __complete commands are added to the
-	// tree only while a command line runs, so they are named here.
-	if slices.Contains([]string{"-h", "--help", "help", "--version", "completion", cobra.ShellCompRequestCmd, cobra.ShellCompNoDescRequestCmd}, word) {
+	if slices.Contains(ownFlagWords, word) {
 		return true
 	}
 	for _, c := range root.Commands() {
@@ -103,7 +118,55 @@ Every flag k9s-guard does not know is passed to K9s verbatim.`,
 	for _, add := range extraCommands {
 		root.AddCommand(add(a))
 	}
+	// Cobra adds these while a command line runs; added now, the help
+	// text, the completion and the checks below all see the same tree.
+	root.InitDefaultHelpFlag()
+	root.InitDefaultVersionFlag()
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	root.Args = cobra.NoArgs
+	root.SetFlagErrorFunc(flagUsageError)
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Args = func(cmd *cobra.Command, args []string) error {
+				if found, rest, err := cmd.Root().Find(args); err != nil || found == nil || len(rest) > 0 {
+					return fmt.Errorf("unknown help topic %q", strings.Join(args, " "))
+				}
+				return nil
+			}
+		case "completion":
+			// Without a Run, cobra shows the help for any argument and
+			// exits 0; a shell it does not know is a usage error.
+			c.Args = func(cmd *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return fmt.Errorf("unknown shell %q (want bash, zsh, fish or powershell)", args[0])
+				}
+				return nil
+			}
+			c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
+	usageArgsEverywhere(root)
 	return root
+}
+
+// usageArgsEverywhere makes every wrong number or kind of arguments a usage
+// error (exit code 2), in commands cobra made as well as ours.
+func usageArgsEverywhere(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := check(cmd, args)
+			var ee *ExitError
+			if err == nil || errors.As(err, &ee) {
+				return err
+			}
+			return usageError("%s: %v", cmd.CommandPath(), err)
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgsEverywhere(sub)
+	}
 }
 
 // extraCommands are registered by the files that define them.
@@ -130,6 +193,9 @@ func (a *App) versionCommand() *cobra.Command {
 				return nil
 			}
 			fmt.Fprintf(a.Stdout, "k9s       %s (%s)\n", v, path)
+			if !inTestedRange(v) {
+				fmt.Fprintf(a.Stdout, "          untested: k9s-guard is tested with K9s %s\n", testedRange())
+			}
 			return nil
 		},
 	}

@@ -47,19 +47,45 @@ func configHome(getenv func(string) string) string {
 // the flag or the variable must exist; a missing default file is not an
 // error and yields a profile that protects nothing, so that k9s-guard can
 // stand in for k9s before anyone has run "k9s-guard init".
+//
+// Every error Open returns is a *LoadError.
 func Open(flagPath string, getenv func(string) string) (*Profile, error) {
 	if flagPath != "" {
-		return Load(flagPath)
+		return loaded(Load(flagPath))
 	}
 	if p := getenv(EnvProfile); p != "" {
-		return Load(p)
+		prof, err := Load(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			// The user may not remember the variable is set: say where
+			// the path came from.
+			err = fmt.Errorf("%s names a profile that does not exist: %w", EnvProfile, err)
+		}
+		return loaded(prof, err)
 	}
 	path := DefaultPath(getenv)
 	p, err := Load(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Profile{Path: path, Version: Version}, nil
 	}
-	return p, err
+	return loaded(p, err)
+}
+
+// LoadError is a profile that could not be opened, read or validated. The
+// commands treat it as a usage error (exit code 2): the fix is in the file
+// or in what names it. Its text is the wrapped error's.
+type LoadError struct {
+	Err error
+}
+
+func (e *LoadError) Error() string { return e.Err.Error() }
+
+func (e *LoadError) Unwrap() error { return e.Err }
+
+func loaded(p *Profile, err error) (*Profile, error) {
+	if err != nil {
+		return nil, &LoadError{Err: err}
+	}
+	return p, nil
 }
 
 // Load reads and validates the profile at path. A missing file is reported
