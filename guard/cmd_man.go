@@ -209,7 +209,7 @@ const manTrailer = `# ENVIRONMENT
 : Where the profile, the audit trail and the passcode file go (see FILES).
 
 **NO_COLOR**
-: When set to a true value, full-screen pages (otp enroll, audit) use no colour.
+: When set to any non-empty value, nothing k9s-guard draws has colour: the passcode prompt, the status line and the full-screen pages (otp enroll, audit).
 
 **SOURCE_DATE_EPOCH**
 : The date printed on this page by **k9s-guard man**.
