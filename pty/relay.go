@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"sync"
+	"unicode/utf8"
 )
 
 // Output is the user's terminal as seen by everyone who draws on it: K9s's
@@ -11,10 +12,17 @@ import (
 // interleaving; while it is paused K9s's output still reaches the shadow
 // screen but not the terminal, so an overlay can own the screen.
 type Output struct {
-	mu          sync.Mutex
-	w           io.Writer
-	paused      bool
-	midSequence bool // K9s's last output ended inside an escape sequence
+	mu     sync.Mutex
+	w      io.Writer
+	paused bool
+	// seq is where K9s's output stream stands: outside any sequence, or
+	// inside an escape sequence or a multi-byte UTF-8 character, which
+	// nothing else may be written into.
+	seq streamState
+	// skip is set when the terminal came back to K9s while K9s was inside
+	// a sequence begun while it was hidden: the terminal never saw the
+	// start, so the rest would show as text. It is dropped instead.
+	skip bool
 }
 
 // NewOutput wraps the real terminal's output.
@@ -24,9 +32,17 @@ func NewOutput(w io.Writer) *Output { return &Output{w: w} }
 func (o *Output) FromChild(p []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.midSequence = endsMidSequence(p)
+	before := o.seq
+	o.seq = before.after(p)
 	if o.paused {
 		return nil
+	}
+	if o.skip {
+		rest, done := before.rest(p)
+		if !done {
+			return nil
+		}
+		o.skip, p = false, rest
 	}
 	_, err := o.w.Write(p)
 	return err
@@ -46,6 +62,7 @@ func (o *Output) Resume(repaint []byte) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.paused = false
+	o.skip = o.seq.inside()
 	if len(repaint) == 0 {
 		return nil
 	}
@@ -105,41 +122,155 @@ func PumpInput(in io.Reader, filter func([]byte)) error {
 }
 
 // DrawBetweenFrames draws an overlay element (the status line) only where
-// it cannot split one of K9s's escape sequences: when the last chunk of K9s
-// output ended outside an escape sequence. Otherwise it skips this paint;
+// it cannot split one of K9s's escape sequences or characters: when K9s's
+// output so far ends between characters. A status line written between the
+// bytes of a box-drawing character turned it into two replacement
+// characters, one cell too many, and on the bottom row the terminal
+// scrolled. Otherwise it skips this paint;
 // the next one comes a moment later. It reports whether it drew.
 func (o *Output) DrawBetweenFrames(p []byte) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.paused || o.midSequence {
+	if o.paused || o.seq.inside() {
 		return false, nil
 	}
 	_, err := o.w.Write(p)
 	return err == nil, err
 }
 
-// endsMidSequence reports whether b ends inside an escape sequence.
-func endsMidSequence(b []byte) bool {
-	esc := bytes.LastIndexByte(b, 0x1b)
-	if esc < 0 {
-		return false
+// streamState is how a byte stream stands at its end: between
+// characters, or inside an escape sequence or a UTF-8 character. It carries
+// over from one chunk to the next: a pty read can end anywhere, and the
+// rest of a sequence can arrive in a chunk with no ESC in it.
+type streamState struct {
+	kind seqKind
+	need int // continuation bytes still to come, inside a UTF-8 character
+}
+
+// inside reports whether the stream stops inside a sequence or character.
+func (st streamState) inside() bool { return st.kind != ground }
+
+type seqKind uint8
+
+const (
+	ground    seqKind = iota
+	escape            // after ESC (and any intermediate bytes)
+	csi               // after ESC [, until a final byte 0x40-0x7e
+	str               // OSC, DCS, APC, PM, SOS: until BEL or ESC \
+	strEscape         // ESC inside a string sequence
+	midRune           // inside a multi-byte UTF-8 character
+)
+
+// after is the state at the end of p, given the state before it. A chunk
+// that starts between characters is scanned only from its last ESC (a new
+// sequence starts there, whatever came before), so the common chunk costs a
+// search for ESC and a look at its last few bytes.
+func (st streamState) after(p []byte) streamState {
+	if len(p) == 0 {
+		return st
 	}
-	rest := b[esc+1:]
-	if len(rest) == 0 {
-		return true
+	if st.kind == midRune {
+		for st.need > 0 && len(p) > 0 && p[0]&0xc0 == 0x80 {
+			p, st.need = p[1:], st.need-1
+		}
+		if len(p) == 0 && st.need > 0 {
+			return st
+		}
+		// Complete, or cut short by a byte that starts something else
+		// (the terminal then shows a replacement character and moves on).
+		st = streamState{}
 	}
-	switch rest[0] {
-	case '[':
-		for _, c := range rest[1:] {
+	if st.kind != ground {
+		if st, p = st.scan(p); st.kind != ground {
+			return st
+		}
+	}
+	if i := bytes.LastIndexByte(p, 0x1b); i >= 0 {
+		if st, p = (streamState{kind: escape}).scan(p[i+1:]); st.kind != ground {
+			return st
+		}
+	}
+	return tailRune(p)
+}
+
+// scan consumes p until the sequence st is inside of ends, and returns the
+// state and what is left of p.
+func (st streamState) scan(p []byte) (streamState, []byte) {
+	for len(p) > 0 && st.kind != ground {
+		c := p[0]
+		p = p[1:]
+		switch st.kind {
+		case strEscape:
+			if c == '\\' {
+				st.kind = ground
+				continue
+			}
+			// Any other ESC in a string ends it and starts a sequence.
+			st.kind = escape
+			fallthrough
+		case escape:
+			switch {
+			case c == '[':
+				st.kind = csi
+			case c == ']' || c == 'P' || c == '_' || c == '^' || c == 'X':
+				st.kind = str
+			case c >= 0x20 && c <= 0x2f:
+				// An intermediate byte, as in ESC ( B: the final byte follows.
+			default:
+				st.kind = ground
+			}
+		case csi:
 			if c >= 0x40 && c <= 0x7e {
-				return false
+				st.kind = ground
+			}
+		case str:
+			switch c {
+			case 0x07:
+				st.kind = ground
+			case 0x1b:
+				st.kind = strEscape
 			}
 		}
-		return true
-	case ']', 'P', '_', '^':
-		// String sequences end with BEL or ESC \.
-		return bytes.IndexByte(rest, 0x07) < 0
-	default:
-		return false
 	}
+	return st, p
+}
+
+// rest is what follows, in p, the end of the sequence or character st is
+// inside of; done is false when p ends before it does.
+func (st streamState) rest(p []byte) (_ []byte, done bool) {
+	if st.kind == midRune {
+		for st.need > 0 && len(p) > 0 && p[0]&0xc0 == 0x80 {
+			p, st.need = p[1:], st.need-1
+		}
+		return p, st.need == 0 || len(p) > 0
+	}
+	st, p = st.scan(p)
+	return p, st.kind == ground
+}
+
+// tailRune is the state after p, which ends outside any escape sequence:
+// inside a character when p ends with the first bytes of one.
+func tailRune(p []byte) streamState {
+	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
+		c := p[i]
+		if c&0xc0 == 0x80 {
+			continue // a continuation byte: the character starts further back
+		}
+		n := 0 // the character's length, from its first byte
+		switch {
+		case c >= 0xf8:
+			// Not UTF-8 at all; the terminal shows it as one character.
+		case c >= 0xf0:
+			n = 4
+		case c >= 0xe0:
+			n = 3
+		case c >= 0xc0:
+			n = 2
+		}
+		if have := len(p) - i; n > have {
+			return streamState{kind: midRune, need: n - have}
+		}
+		return streamState{}
+	}
+	return streamState{}
 }

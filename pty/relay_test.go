@@ -1,0 +1,107 @@
+package pty
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// TestStreamStateAcrossChunks: the status line must never be written into
+// the middle of one of K9s's escape sequences or UTF-8 characters, however
+// a pty read splits K9s's output. The regression: a status paint between
+// the three bytes of "─" in K9s's bottom border became two replacement
+// characters, the row one cell too wide, and the terminal scrolled.
+func TestStreamStateAcrossChunks(t *testing.T) {
+	frame := "\x1b[30;1H└──┘\x1b]0;k9s\x07\x1b[38;5;10mok\x1b(B\x1b[m é😎\x1bP+q\x1b\\end"
+	// Every way of cutting the frame in two or three pieces: the state at
+	// each cut must say "inside" exactly where the cut splits something.
+	inside := insideAt(frame)
+	for i := 0; i <= len(frame); i++ {
+		st := streamState{}.after([]byte(frame[:i]))
+		if got := st.inside(); got != inside[i] {
+			t.Errorf("cut at %d (%q | %q): inside=%v, want %v", i, frame[:i], frame[i:], got, inside[i])
+		}
+		for j := i; j <= len(frame); j++ {
+			st2 := st.after([]byte(frame[i:j]))
+			if got := st2.inside(); got != inside[j] {
+				t.Errorf("cuts at %d and %d (%q | %q | %q): inside=%v, want %v", i, j, frame[:i], frame[i:j], frame[j:], got, inside[j])
+			}
+		}
+	}
+}
+
+// insideAt marks, for each offset of s, whether a cut there falls inside an
+// escape sequence or a character: worked out by hand from the frame's parts,
+// independently of streamState.
+func insideAt(s string) []bool {
+	in := make([]bool, len(s)+1)
+	mark := func(part string) {
+		i := strings.Index(s, part)
+		for k := i + 1; k < i+len(part); k++ {
+			in[k] = true
+		}
+	}
+	for _, part := range []string{"\x1b[30;1H", "└", "─", "┘", "\x1b]0;k9s\x07", "\x1b[38;5;10m", "\x1b(B", "\x1b[m", "é", "😎", "\x1bP+q\x1b\\"} {
+		mark(part)
+	}
+	// "─" appears twice; mark the second one too.
+	if i := strings.LastIndex(s, "─"); i >= 0 {
+		for k := i + 1; k < i+len("─"); k++ {
+			in[k] = true
+		}
+	}
+	return in
+}
+
+// TestDrawBetweenFramesWaitsForTheCharacter: a paint offered while K9s's
+// output stops inside a character is skipped, and goes through once the
+// character is complete.
+func TestDrawBetweenFramesWaitsForTheCharacter(t *testing.T) {
+	var term bytes.Buffer
+	o := NewOutput(&term)
+	box := []byte("└─┘")
+	if err := o.FromChild(box[:4]); err != nil { // "└" and the first byte of "─"
+		t.Fatal(err)
+	}
+	if drawn, _ := o.DrawBetweenFrames([]byte("[status]")); drawn {
+		t.Fatalf("drew inside a character: %q", term.String())
+	}
+	if err := o.FromChild(box[4:]); err != nil {
+		t.Fatal(err)
+	}
+	if drawn, _ := o.DrawBetweenFrames([]byte("[status]")); !drawn {
+		t.Fatal("did not draw between characters")
+	}
+	if got, want := term.String(), "└─┘[status]"; got != want {
+		t.Errorf("terminal got %q, want %q", got, want)
+	}
+}
+
+// TestResumeDropsTheRestOfAHiddenSequence: K9s began a colour sequence
+// while the overlay hid its output; after the overlay closes the terminal
+// must not print the sequence's tail ("5;10m") as text over K9s's screen.
+func TestResumeDropsTheRestOfAHiddenSequence(t *testing.T) {
+	for _, tc := range []struct{ hidden, after, want string }{
+		{"ab\x1b[38;5", ";10mok", "ok"},
+		{"ab\x1b[38;5", ";1", ""}, // still inside: nothing yet
+		{"ab\xe2\x94", "\x80ok", "ok"},
+		{"ab\x1b]0;tit", "le\x07ok\x1b[m", "ok\x1b[m"},
+		{"ab", "ok", "ok"},
+	} {
+		var term bytes.Buffer
+		o := NewOutput(&term)
+		o.Pause()
+		if err := o.FromChild([]byte(tc.hidden)); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.Resume([]byte("[repaint]")); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.FromChild([]byte(tc.after)); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := term.String(), "[repaint]"+tc.want; got != want {
+			t.Errorf("hidden %q then %q: terminal got %q, want %q", tc.hidden, tc.after, got, want)
+		}
+	}
+}
