@@ -111,8 +111,17 @@ func TestQuickstart(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := secretRE.FindStringSubmatch(term.Screen())[1]
-	// The page as shown, with the URI's copy of this throwaway secret masked.
-	d.save("enroll", "$ k9s-guard otp enroll\n"+strings.ReplaceAll(term.Screen(), secret, strings.Repeat("X", len(secret))))
+	// The page as shown, with this throwaway secret masked wherever it
+	// appears: in the URI, and as the setup key in groups of four.
+	shown := strings.ReplaceAll(term.Screen(), secret, strings.Repeat("X", len(secret)))
+	shown = regexp.MustCompile(`(setup key \(time-based\): )[A-Z2-7 ]+`).ReplaceAllStringFunc(shown, func(m string) string {
+		head, key, _ := strings.Cut(m, ": ")
+		return head + ": " + regexp.MustCompile(`[A-Z2-7]`).ReplaceAllString(key, "X")
+	})
+	if strings.Contains(strings.ReplaceAll(shown, " ", ""), secret) {
+		t.Fatal("the secret is still readable in the capture")
+	}
+	d.save("enroll", "$ k9s-guard otp enroll\n"+shown)
 	// steps picks the 30 s step: the code that confirms enrolment counts as
 	// used, so the step-up below takes the next one (within the verifier's
 	// one step of skew), as a user who waits for a fresh code would.
