@@ -200,6 +200,7 @@ func TestCancelDropsTheKey(t *testing.T) {
 	env := guardedEnv(t, protectedProfile)
 	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "pods")
 	waitPods(t, term)
+	waitWholeFrame(t, term)
 	pod := firstPod(t, term)
 	before := term.Lines()
 	if err := term.Type("\x0b"); err != nil {
@@ -213,6 +214,7 @@ func TestCancelDropsTheKey(t *testing.T) {
 	// The K9s screen is back, exactly: header, frame and rows (only the AGE
 	// column may have moved on).
 	waitPods(t, term)
+	waitWholeFrame(t, term)
 	after := term.Lines()
 	for i := range before {
 		if i < 8 || strings.HasPrefix(before[i], "└") || strings.TrimSpace(strings.Trim(before[i], "│ ")) == "" {
@@ -354,4 +356,34 @@ func TestNoPasscodeEnrolledFailsClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin(t).waitPod("shop", pod, true)
+}
+
+// waitWholeFrame waits until K9s has drawn its table's whole frame: a top
+// border, a bottom border, and every row between them boxed. K9s draws a
+// screen in several writes; a snapshot taken between them is half a screen.
+func waitWholeFrame(t *testing.T, term *Term) {
+	t.Helper()
+	if err := term.WaitFor("the whole table frame", 15*time.Second, func(string) bool {
+		top, bottom := -1, -1
+		lines := term.Lines()
+		for i, l := range lines {
+			switch {
+			case top < 0 && strings.HasPrefix(l, "┌"):
+				top = i
+			case top >= 0 && strings.HasPrefix(l, "└"):
+				bottom = i
+			}
+		}
+		if top < 0 || bottom < 0 {
+			return false
+		}
+		for _, l := range lines[top+1 : bottom] {
+			if !strings.HasPrefix(l, "│") || !strings.HasSuffix(l, "│") {
+				return false
+			}
+		}
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
