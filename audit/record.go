@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/k9s-guard/k9s-guard/internal/xdg"
 )
 
 // SchemaVersion is the version of the record format written by this
@@ -54,16 +56,8 @@ var Events = []Event{
 	EventWindowClose, EventSinkError, EventSessionEnd,
 }
 
-// Reasons a window closes, for Record.Reason on EventWindowClose.
-const (
-	ReasonExpired       = "expired"
-	ReasonRelocked      = "re-locked"
-	ReasonContextSwitch = "context switch"
-	ReasonExit          = "exit"
-	ReasonCompleted     = "completed" // a one-shot grant whose operation finished
-	ReasonReplaced      = "replaced"  // a grant for another operation took its place
-	ReasonIdle          = "idle"      // no key for the profile's closeOn.idle time
-)
+// A window's close reason (Record.Reason on EventWindowClose) is the
+// step-up package's CloseReason; it is not repeated here.
 
 // Record is one line of the audit trail. The JSON field names are the
 // schema (docs/audit.md); the Go names may change, the tags may not without
@@ -99,6 +93,12 @@ type Record struct {
 	Reason       string     `json:"reason,omitempty"`
 	Message      string     `json:"message,omitempty"`
 
+	// GrantID is the grant a gateway request went out under. It ties the
+	// record to its window inside the process (announcements, tests) and
+	// is not written: schema version 1 has no grant id, and adding one is
+	// a schema change (docs/audit.md).
+	GrantID string `json:"-"`
+
 	// Prev is the lowercase hex SHA-256 of the previous record's line
 	// (without its newline), or Genesis for the first record.
 	Prev string `json:"prev"`
@@ -111,11 +111,8 @@ type Record struct {
 // variable gives an absolute directory; Open then refuses with a clear
 // message rather than writing somewhere surprising.
 func DefaultPath(getenv func(string) string) string {
-	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+	if d := xdg.StateHome(getenv); d != "" {
 		return filepath.Join(d, "k9s-guard", "audit.jsonl")
-	}
-	if h := getenv("HOME"); filepath.IsAbs(h) {
-		return filepath.Join(h, ".local", "state", "k9s-guard", "audit.jsonl")
 	}
 	return ""
 }

@@ -1,7 +1,7 @@
-// Package guard is the orchestrator: it parses the command line, dispatches
-// k9s-guard's own subcommands, and wires the launcher, the gateway, the
-// step-up machinery and the audit trail together. It is the only package
-// that knows about all the others.
+// Package guard is the command line: it parses it, runs k9s-guard's own
+// subcommands, and for a K9s command line resolves what a session needs
+// (the K9s binary, the terminal, the profile, the passcode store) and hands
+// it to package guard/session, which wires the rest together.
 package guard
 
 import (

@@ -16,8 +16,6 @@ import (
 	"github.com/k9s-guard/k9s-guard/ui"
 )
 
-func init() { extraCommands = append(extraCommands, (*App).auditCommand) }
-
 // auditFlags are shared by `audit` and `audit verify`.
 type auditFlags struct {
 	file    string

@@ -15,6 +15,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
 var auditNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -49,7 +50,7 @@ func newAuditEnv(t *testing.T) *auditEnv {
 		{Event: audit.EventStepupGranted, Context: "prod"},
 		{Event: audit.EventRequestElevated, Context: "prod", Verb: "delete", Resource: "pods", Namespace: "shop", Name: "web-1", Status: 200},
 		{Event: audit.EventRequestDenied, Context: "prod", Verb: "patch", Resource: "deployments", Name: "api", Status: 403},
-		{Event: audit.EventWindowClose, Context: "prod-eu", Reason: audit.ReasonExpired},
+		{Event: audit.EventWindowClose, Context: "prod-eu", Reason: string(stepup.CloseExpired)},
 	} {
 		if err := l.Append(r); err != nil {
 			t.Fatal(err)

@@ -16,8 +16,6 @@ import (
 	"github.com/k9s-guard/k9s-guard/profile"
 )
 
-func init() { extraCommands = append(extraCommands, (*App).doctorCommand) }
-
 type doctorFlags struct {
 	profile    string
 	kubeconfig string
@@ -53,28 +51,6 @@ Exit status 1 when any check fails.`,
 	c.Flags().StringVar(&o.context, "context", "", "check only this context")
 	c.Flags().DurationVar(&o.timeout, "timeout", time.Minute, "time allowed per context")
 	return c
-}
-
-// KubePolicy turns a profile policy into what the gateway needs. The
-// gateway does not import the profile package; this is the one place the
-// two meet (the launcher uses it too).
-func KubePolicy(p profile.Policy) kube.ContextPolicy {
-	return kube.ContextPolicy{
-		Protected: p.Protected,
-		Requires:  p.Requires,
-		Window:    p.Window,
-		Elevation: kube.Elevation{
-			Kind:       p.Elevation.Kind,
-			Context:    p.Elevation.Context,
-			Kubeconfig: p.Elevation.Kubeconfig,
-			User:       p.Elevation.User,
-			Groups:     slices.Clone(p.Elevation.Groups),
-			Namespace:  p.Elevation.Namespace,
-			Name:       p.Elevation.Name,
-		},
-		Scope:   p.Scope,
-		OneShot: p.OneShot,
-	}
 }
 
 func (a *App) runDoctor(ctx context.Context, o doctorFlags) error {
@@ -115,7 +91,7 @@ func (a *App) runDoctor(ctx context.Context, o doctorFlags) error {
 	var ds []kube.Diagnosis
 	for _, n := range names {
 		cctx, cancel := context.WithTimeout(ctx, o.timeout)
-		ds = append(ds, kube.Diagnose(cctx, rules, n, KubePolicy(prof.For(n)).Elevation))
+		ds = append(ds, kube.Diagnose(cctx, rules, n, prof.For(n).Elevation))
 		cancel()
 	}
 	failed := printDoctor(a.Stdout, ds)
@@ -221,7 +197,7 @@ func doctorNotes(d kube.Diagnosis) []string {
 				notes = append(notes, fmt.Sprintf("The elevated credentials (%s, as %s) cannot %s in namespace %s: a step-up would gain nothing.",
 					d.Elevation, orDash(d.ElevatedIdentity), strings.Join(cannot, ", "), ns))
 			}
-			if d.Elevation.Kind == kube.ElevationServiceAccount && !d.Revoked {
+			if d.Elevation.Kind == profile.ElevationServiceAccount && !d.Revoked {
 				notes = append(notes, fmt.Sprintf("Revoking a token by deleting its Secret did not work: %v", d.Revocation))
 			}
 		}

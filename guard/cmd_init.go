@@ -26,8 +26,6 @@ import (
 	"github.com/k9s-guard/k9s-guard/profile"
 )
 
-func init() { extraCommands = append(extraCommands, (*App).initCommand) }
-
 func (a *App) initCommand() *cobra.Command {
 	var target, kubeconfig string
 	c := &cobra.Command{

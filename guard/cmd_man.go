@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func init() { extraCommands = append(extraCommands, (*App).manCommand) }
-
 // manCommand writes k9s-guard(1). It is hidden because only packagers need
 // it: the release build runs it once and ships the page in every archive
 // and in the Homebrew cask.
@@ -191,7 +189,7 @@ func mdEscape(s string) string {
 
 // manTrailer is what the command tree cannot say. Keep it in step with the
 // code it describes: profile.DefaultPath, audit.DefaultPath,
-// stepup.DefaultSecretFile, stepup.DefaultOTPStatePath and exitCode.
+// otp.DefaultSecretFile, otp.DefaultStatePath and exitCode.
 const manTrailer = `# ENVIRONMENT
 **K9S_GUARD_PROFILE**
 : The profile file, when **--profile** is not given.

@@ -6,16 +6,14 @@ import (
 	"io"
 	"strings"
 
-	"github.com/pquerna/otp"
+	otplib "github.com/pquerna/otp"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/k9s-guard/k9s-guard/profile"
-	"github.com/k9s-guard/k9s-guard/stepup"
+	"github.com/k9s-guard/k9s-guard/stepup/otp"
 	"github.com/k9s-guard/k9s-guard/ui"
 )
-
-func init() { extraCommands = append(extraCommands, (*App).otpCommand) }
 
 // otpFlags are shared by every otp subcommand.
 type otpFlags struct {
@@ -113,7 +111,7 @@ secret is enrolled, so scripts can run "otp status || otp enroll".`,
 
 // otpTarget is the resolved store and labels for one otp command.
 type otpTarget struct {
-	store     stepup.SecretStore
+	store     otp.SecretStore
 	where     string
 	account   string
 	issuer    string
@@ -128,25 +126,31 @@ func (a *App) otpTarget(o otpFlags) (otpTarget, error) {
 	if err != nil {
 		return otpTarget{}, fmt.Errorf("load profile: %w", err)
 	}
+	return a.otpTargetIn(p, o)
+}
+
+// otpTargetIn is otpTarget for a profile already loaded.
+func (a *App) otpTargetIn(p *profile.Profile, o otpFlags) (otpTarget, error) {
+	var err error
 	kind := o.store
 	if kind == "" && o.file != "" {
-		kind = stepup.OTPStoreFile // --file alone means "use this file"
+		kind = otp.StoreFile // --file alone means "use this file"
 	}
-	kind = otpFirstSet(kind, p.OTP.Store, stepup.OTPStoreKeyring)
-	if kind != stepup.OTPStoreKeyring && kind != stepup.OTPStoreFile {
+	kind = otpFirstSet(kind, p.OTP.Store, otp.StoreKeyring)
+	if kind != otp.StoreKeyring && kind != otp.StoreFile {
 		return otpTarget{}, usageError("--store %q: expected keyring or file", kind)
 	}
 	t := otpTarget{
-		account:   otpFirstSet(o.account, p.OTP.Account, stepup.DefaultOTPAccount(a.Getenv)),
+		account:   otpFirstSet(o.account, p.OTP.Account, otp.DefaultAccount(a.Getenv)),
 		issuer:    otpFirstSet(o.issuer, p.OTP.Issuer, "k9s-guard"),
-		statePath: stepup.DefaultOTPStatePath(a.Getenv),
+		statePath: otp.DefaultStatePath(a.Getenv),
 	}
 	// The otpauth label is "issuer:account"; a colon would split it wrongly.
 	if strings.Contains(t.account, ":") || strings.Contains(t.issuer, ":") {
 		return otpTarget{}, usageError("--account and --issuer must not contain ':'")
 	}
-	file := otpFirstSet(o.file, p.OTP.File, stepup.DefaultSecretFile(a.Getenv))
-	t.store, err = stepup.OpenStore(kind, file)
+	file := otpFirstSet(o.file, p.OTP.File, otp.DefaultSecretFile(a.Getenv))
+	t.store, err = otp.OpenStore(kind, file)
 	if err != nil {
 		return otpTarget{}, err
 	}
@@ -160,7 +164,7 @@ func (a *App) otpTarget(o otpFlags) (otpTarget, error) {
 func (t otpTarget) refuseOverwrite(replace bool) error {
 	_, err := t.store.Load(t.account)
 	switch {
-	case errors.Is(err, stepup.ErrNoSecret):
+	case errors.Is(err, otp.ErrNoSecret):
 		return nil
 	case err != nil:
 		return err
@@ -182,7 +186,7 @@ func (a *App) otpEnroll(cmd *cobra.Command, o otpFlags) error {
 	if !a.interactive() {
 		return errors.New("otp enroll needs a terminal to show the QR code; to load an existing secret without one, use: k9s-guard otp import")
 	}
-	key, err := stepup.NewOTPKey(t.issuer, t.account)
+	key, err := otp.NewKey(t.issuer, t.account)
 	if err != nil {
 		return err
 	}
@@ -194,7 +198,7 @@ func (a *App) otpEnroll(cmd *cobra.Command, o otpFlags) error {
 		URI:     key.URL(),
 		Where:   t.where,
 		Check: func(code string) (bool, error) {
-			ok, err := stepup.CheckOTPCode(secret, code, a.Now())
+			ok, err := otp.CheckCode(secret, code, a.Now())
 			if ok {
 				confirmed = code
 			}
@@ -206,7 +210,7 @@ func (a *App) otpEnroll(cmd *cobra.Command, o otpFlags) error {
 			}
 			// The code that confirmed enrolment counts as used: it must not
 			// also open a window within the same 30 seconds.
-			_, _ = stepup.NewVerifier(secret, t.statePath, a.Now).Verify(confirmed)
+			_, _ = otp.NewVerifier(secret, t.statePath, a.Now).Verify(confirmed)
 			return nil
 		},
 	})
@@ -283,9 +287,9 @@ func (a *App) readSecretInput() (string, error) {
 func secretFromInput(input string) (string, error) {
 	input = strings.TrimSpace(input)
 	if !strings.HasPrefix(strings.ToLower(input), "otpauth://") {
-		return stepup.NormaliseOTPSecret(input)
+		return otp.NormaliseSecret(input)
 	}
-	key, err := otp.NewKeyFromURL(input)
+	key, err := otplib.NewKeyFromURL(input)
 	if err != nil {
 		// url.Parse errors quote the URL, secret included.
 		return "", errors.New("not a valid otpauth:// URI")
@@ -293,14 +297,14 @@ func secretFromInput(input string) (string, error) {
 	switch {
 	case key.Type() != "totp":
 		return "", fmt.Errorf("the URI is for %q codes; k9s-guard uses time-based (totp) codes", key.Type())
-	case key.Period() != uint64(stepup.OTPPeriod.Seconds()):
+	case key.Period() != uint64(otp.Period.Seconds()):
 		return "", fmt.Errorf("the URI asks for %d-second codes; k9s-guard checks 30-second codes", key.Period())
-	case key.Digits().Length() != stepup.OTPDigits:
+	case key.Digits().Length() != otp.Digits:
 		return "", fmt.Errorf("the URI asks for %d-digit codes; k9s-guard checks 6-digit codes", key.Digits().Length())
-	case key.Algorithm() != otp.AlgorithmSHA1:
+	case key.Algorithm() != otplib.AlgorithmSHA1:
 		return "", fmt.Errorf("the URI asks for %s; k9s-guard checks SHA1 codes, as authenticator apps do by default", key.Algorithm())
 	}
-	return stepup.NormaliseOTPSecret(key.Secret())
+	return otp.NormaliseSecret(key.Secret())
 }
 
 func (a *App) otpStatus(o otpFlags) error {
@@ -309,7 +313,7 @@ func (a *App) otpStatus(o otpFlags) error {
 		return err
 	}
 	_, err = t.store.Load(t.account)
-	if errors.Is(err, stepup.ErrNoSecret) {
+	if errors.Is(err, otp.ErrNoSecret) {
 		fmt.Fprintf(a.Stdout, "no secret enrolled for %s (looked in the %s)\nrun: k9s-guard otp enroll\n", t.account, t.where)
 		return &ExitError{Code: 1}
 	}
@@ -317,7 +321,7 @@ func (a *App) otpStatus(o otpFlags) error {
 		return err
 	}
 	fmt.Fprintf(a.Stdout, "a secret is enrolled for %s in the %s\n", t.account, t.where)
-	failures, until, err := stepup.OTPLockStatus(t.statePath, a.Now())
+	failures, until, err := otp.LockStatus(t.statePath, a.Now())
 	switch {
 	case err != nil:
 		fmt.Fprintf(a.Stdout, "lockout state unreadable: %v\n", err)

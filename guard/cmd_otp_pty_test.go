@@ -15,7 +15,7 @@ import (
 	"github.com/creack/pty"
 	"github.com/pquerna/otp/totp"
 
-	"github.com/k9s-guard/k9s-guard/stepup"
+	"github.com/k9s-guard/k9s-guard/stepup/otp"
 )
 
 // otpScreen is a terminal for the enrolment screen: a pty whose output
@@ -86,7 +86,7 @@ func TestOTPEnrollOnATerminal(t *testing.T) {
 	}
 
 	now := h.app.Now()
-	right, _ := totp.GenerateCodeCustom(secret, now, stepup.OTPValidateOpts)
+	right, _ := totp.GenerateCodeCustom(secret, now, otp.ValidateOpts)
 	wrong := "000000"
 	if right == wrong {
 		wrong = "111111"
@@ -95,7 +95,7 @@ func TestOTPEnrollOnATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	screen.waitFor(t, "the wrong-code message", func(s string) bool { return strings.Contains(s, "not right") })
-	if _, err := stepup.NewFileStore(file).Load("a"); err == nil {
+	if _, err := otp.NewFileStore(file).Load("a"); err == nil {
 		t.Fatal("a wrong code saved the secret")
 	}
 
@@ -110,13 +110,13 @@ func TestOTPEnrollOnATerminal(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("enroll did not finish; screen:\n%s", screen.text())
 	}
-	got, err := stepup.NewFileStore(file).Load("a")
+	got, err := otp.NewFileStore(file).Load("a")
 	if err != nil || got != secret {
 		t.Fatalf("saved %q, %v; want the secret shown", got, err)
 	}
 	// Replay: the code that confirmed enrolment cannot also open a window.
-	res, err := stepup.NewVerifier(secret, stepup.DefaultOTPStatePath(h.app.Getenv), h.app.Now).Verify(right)
-	if err != nil || res.Outcome != stepup.VerifyReused {
+	res, err := otp.NewVerifier(secret, otp.DefaultStatePath(h.app.Getenv), h.app.Now).Verify(right)
+	if err != nil || res.Outcome != otp.VerifyReused {
 		t.Errorf("the enrolment code verified again: %+v, %v", res, err)
 	}
 	after := screen.waitFor(t, "the closing message", func(s string) bool { return strings.Contains(s, "enrolled a") })

@@ -9,7 +9,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
-	"github.com/k9s-guard/k9s-guard/stepup"
+	"github.com/k9s-guard/k9s-guard/stepup/otp"
 )
 
 const otpCmdSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -41,7 +41,7 @@ func TestOTPImportThenStatus(t *testing.T) {
 	if strings.Contains(strings.ToUpper(h.stdout.String()+h.stderr.String()), otpCmdSecret) {
 		t.Error("import printed the secret")
 	}
-	got, err := stepup.NewFileStore(file).Load("alice@laptop")
+	got, err := otp.NewFileStore(file).Load("alice@laptop")
 	if err != nil || got != otpCmdSecret {
 		t.Fatalf("stored %q, %v", got, err)
 	}
@@ -59,8 +59,8 @@ func TestOTPImportThenStatus(t *testing.T) {
 
 	// The imported secret is the one Verify uses.
 	now := time.Now()
-	code, _ := totp.GenerateCodeCustom(got, now, stepup.OTPValidateOpts)
-	res, err := stepup.NewVerifier(got, "", func() time.Time { return now }).Verify(code)
+	code, _ := totp.GenerateCodeCustom(got, now, otp.ValidateOpts)
+	res, err := otp.NewVerifier(got, "", func() time.Time { return now }).Verify(code)
 	if err != nil || !res.OK() {
 		t.Errorf("imported secret does not verify: %+v, %v", res, err)
 	}
@@ -78,7 +78,7 @@ func TestOTPStatusNotEnrolledExits1(t *testing.T) {
 
 func TestOTPImportRefusesToReplace(t *testing.T) {
 	h, file := otpHarness(t)
-	if err := stepup.NewFileStore(file).Save("a", otpCmdSecret); err != nil {
+	if err := otp.NewFileStore(file).Save("a", otpCmdSecret); err != nil {
 		t.Fatal(err)
 	}
 	other := "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
@@ -89,14 +89,14 @@ func TestOTPImportRefusesToReplace(t *testing.T) {
 	if !strings.Contains(h.stderr.String(), "--replace") {
 		t.Errorf("stderr: %s", h.stderr.String())
 	}
-	if got, _ := stepup.NewFileStore(file).Load("a"); got != otpCmdSecret {
+	if got, _ := otp.NewFileStore(file).Load("a"); got != otpCmdSecret {
 		t.Fatal("the enrolled secret was replaced")
 	}
 	otpStdin(t, h, other)
 	if code := h.run("otp", "import", "--file", file, "--account", "a", "--replace"); code != 0 {
 		t.Fatalf("--replace: exit %d: %s", code, h.stderr.String())
 	}
-	if got, _ := stepup.NewFileStore(file).Load("a"); got != other {
+	if got, _ := otp.NewFileStore(file).Load("a"); got != other {
 		t.Errorf("after --replace: %q", got)
 	}
 }
@@ -135,7 +135,7 @@ func TestOTPImportFromURI(t *testing.T) {
 	if code := h.run("otp", "import", "--file", file, "--account", "a"); code != 0 {
 		t.Fatalf("exit %d: %s", code, h.stderr.String())
 	}
-	if got, _ := stepup.NewFileStore(file).Load("a"); got != otpCmdSecret {
+	if got, _ := otp.NewFileStore(file).Load("a"); got != otpCmdSecret {
 		t.Errorf("stored %q", got)
 	}
 }
@@ -148,7 +148,7 @@ func TestOTPSettingsComeFromProfile(t *testing.T) {
 	if code := h.run("otp", "import", "--profile", prof); code != 0 {
 		t.Fatalf("exit %d: %s", code, h.stderr.String())
 	}
-	if got, _ := stepup.NewFileStore(file).Load("bob@box"); got != otpCmdSecret {
+	if got, _ := otp.NewFileStore(file).Load("bob@box"); got != otpCmdSecret {
 		t.Errorf("profile's otp settings not used: %q", got)
 	}
 }

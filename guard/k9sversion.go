@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/k9s-guard/k9s-guard/internal/atomicfile"
+	"github.com/k9s-guard/k9s-guard/internal/xdg"
 )
 
 // testedK9s is the range of K9s versions (inclusive) that k9s-guard's
@@ -146,13 +149,9 @@ type versionCache struct {
 // versionCachePath is $XDG_STATE_HOME/k9s-guard/k9s-version.json (else
 // under ~/.local/state), or "" when there is no home to put it in.
 func versionCachePath(getenv func(string) string) string {
-	dir := getenv("XDG_STATE_HOME")
-	if !filepath.IsAbs(dir) {
-		home := getenv("HOME")
-		if home == "" {
-			return ""
-		}
-		dir = filepath.Join(home, ".local", "state")
+	dir := xdg.StateHome(getenv)
+	if dir == "" {
+		return ""
 	}
 	return filepath.Join(dir, "k9s-guard", "k9s-version.json")
 }
@@ -182,13 +181,5 @@ func writeVersionCache(file, path string, st os.FileInfo, version string) {
 	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".k9s-version-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(b)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
-		_ = os.Remove(tmp.Name())
-	}
+	_ = atomicfile.WritePrivate(file, b)
 }

@@ -10,11 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
-
-	"github.com/k9s-guard/k9s-guard/ui"
 )
 
 // pageBytes runs one of k9s-guard's full-screen pages on a real pty, waits
@@ -117,29 +114,5 @@ func TestNoColorAnyValueOnFullScreenPages(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// What the guard draws over K9s (the overlay, the status line) loses its
-// colour for any non-empty NO_COLOR, and keeps it otherwise.
-func TestNoColorAnyValueOverK9s(t *testing.T) {
-	styled := ui.DefaultOverlayStyles().Status.Render("ELEVATED prod")
-	for _, v := range []string{"", "yes", "0"} {
-		s := &session{app: &App{Getenv: func(k string) string {
-			if k == "NO_COLOR" {
-				return v
-			}
-			return ""
-		}}}
-		got := colourSGR(s.ownColors(styled))
-		if v == "" && len(got) == 0 {
-			t.Errorf("no colour without NO_COLOR: %q", s.ownColors(styled))
-		}
-		if v != "" && len(got) > 0 {
-			t.Errorf("NO_COLOR=%q: colours %q", v, got)
-		}
-		if !strings.Contains(ansi.Strip(string(s.ownColors(styled))), "ELEVATED prod") {
-			t.Errorf("NO_COLOR=%q: text lost", v)
-		}
 	}
 }

@@ -114,10 +114,15 @@ Every flag k9s-guard does not know is passed to K9s verbatim.`,
 	root.SetVersionTemplate("k9s-guard {{.Version}}\n")
 	root.Flags().String("profile", "", "profile file (default $XDG_CONFIG_HOME/k9s-guard/profile.yaml, or $K9S_GUARD_PROFILE)")
 	root.Flags().String("k9s", "", "K9s binary (default $K9S_GUARD_K9S, else k9s on PATH)")
-	root.AddCommand(a.versionCommand())
-	for _, add := range extraCommands {
-		root.AddCommand(add(a))
-	}
+	// Every subcommand, in one list: a new one is added here.
+	root.AddCommand(
+		a.versionCommand(),
+		a.auditCommand(),
+		a.doctorCommand(),
+		a.initCommand(),
+		a.manCommand(),
+		a.otpCommand(),
+	)
 	// Cobra adds these while a command line runs; added now, the help
 	// text, the completion and the checks below all see the same tree.
 	root.InitDefaultHelpFlag()
@@ -168,9 +173,6 @@ func usageArgsEverywhere(c *cobra.Command) {
 		usageArgsEverywhere(sub)
 	}
 }
-
-// extraCommands are registered by the files that define them.
-var extraCommands []func(*App) *cobra.Command
 
 func (a *App) versionCommand() *cobra.Command {
 	var k9sPath string

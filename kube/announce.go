@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -27,7 +28,7 @@ func (g *Gateway) Announce(ctx context.Context, grant stepup.Grant, reason, mess
 	if !pol.Protected {
 		return fmt.Errorf("announce: context %q is not protected", grant.Context)
 	}
-	if _, open := g.windows.Lookup(grant.ID); !open && pol.Elevation.Kind == ElevationServiceAccount {
+	if _, open := g.windows.Lookup(grant.ID); !open && pol.Elevation.Kind == profile.ElevationServiceAccount {
 		// A closed ServiceAccount grant's token is revoked; minting another
 		// just to say so would create the very credential that just died.
 		return fmt.Errorf("announce: the grant's ServiceAccount token is revoked")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -29,9 +30,9 @@ type pendingAsk struct {
 // ScopeOperation a request that joined a question asked for another
 // operation is not covered by its answer; it then asks again, at most a few
 // times, rather than ride a grant made for something else.
-func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol ContextPolicy, op Operation) (stepup.Grant, string) {
+func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol profile.Policy, op Operation) (stepup.Grant, string) {
 	var scope *stepup.GrantScope
-	if pol.scoped() {
+	if scoped(pol) {
 		scope = OperationScope(op)
 	}
 	for attempt := 0; ; attempt++ {
@@ -79,7 +80,7 @@ func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol ContextPolicy
 		if gr, ok := g.activeGrant(route.context, op); ok {
 			return gr, ""
 		}
-		if !ScopeWithin(p.scope, scope) {
+		if !stepup.ScopeWithin(p.scope, scope) {
 			continue // that answer was for another operation: ask for this one
 		}
 		// The asker said yes without opening a window that covers the request.

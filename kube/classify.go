@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apiserver/pkg/endpoints/request"
 	kjson "sigs.k8s.io/json"
+
+	"github.com/k9s-guard/k9s-guard/profile"
 )
 
 // Class is what a request does, as far as step-up is concerned.
@@ -60,7 +62,7 @@ func (o Operation) String() string {
 	if o.NonResource {
 		return fmt.Sprintf("%s %s", strings.ToUpper(o.Verb), o.Path)
 	}
-	what := singular(o.Resource)
+	what := profile.Singular(o.Resource)
 	if o.Group != "" && !knownGroups.Has(o.Group) {
 		what += "." + o.Group
 	}
@@ -109,20 +111,6 @@ func (o Operation) Candidates() []string {
 // knownGroups are shown without a group suffix in messages.
 var knownGroups = sets.New("apps", "batch", "policy", "autoscaling", "networking.k8s.io",
 	"rbac.authorization.k8s.io", "storage.k8s.io", "coordination.k8s.io", "discovery.k8s.io")
-
-func singular(resource string) string {
-	switch {
-	case resource == "":
-		return ""
-	case strings.HasSuffix(resource, "ies"):
-		return strings.TrimSuffix(resource, "ies") + "y"
-	case strings.HasSuffix(resource, "sses"), strings.HasSuffix(resource, "xes"):
-		return strings.TrimSuffix(resource, "es")
-	case strings.HasSuffix(resource, "s"):
-		return strings.TrimSuffix(resource, "s")
-	}
-	return resource
-}
 
 // requestInfoFactory parses paths exactly as kube-apiserver does, so that
 // the gateway and the API server can never disagree on what a path means.

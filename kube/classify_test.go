@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/k9s-guard/k9s-guard/profile"
 )
 
 func classifyFor(t *testing.T, method, target, contentType, body string) Operation {
@@ -164,17 +166,17 @@ func TestCandidates(t *testing.T) {
 	if got != "kill,delete,delete-pods" {
 		t.Fatalf("kill candidates = %s", got)
 	}
-	pol := ContextPolicy{Protected: true, Requires: func(a string) bool { return a == "delete" }}
-	if !pol.requires(Operation{Class: ClassWrite, Action: "kill", Resource: "pods"}) {
+	pol := profile.Policy{Protected: true, Actions: []string{"delete"}}
+	if !requires(pol, Operation{Class: ClassWrite, Action: "kill", Resource: "pods"}) {
 		t.Fatal("a profile guarding delete let a kill through")
 	}
-	if pol.requires(Operation{Class: ClassWrite, Action: "scale"}) {
+	if requires(pol, Operation{Class: ClassWrite, Action: "scale"}) {
 		t.Fatal("a profile guarding only delete guarded scale")
 	}
-	if pol.requires(Operation{Class: ClassRead, Action: "get"}) {
+	if requires(pol, Operation{Class: ClassRead, Action: "get"}) {
 		t.Fatal("reads never step up")
 	}
-	if (ContextPolicy{}).requires(Operation{Class: ClassWrite, Action: "delete"}) {
+	if requires(profile.Policy{}, Operation{Class: ClassWrite, Action: "delete"}) {
 		t.Fatal("an unprotected context stepped up")
 	}
 }

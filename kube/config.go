@@ -8,96 +8,25 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
-// Elevation source kinds; the same words the profile uses.
-const (
-	ElevationContext        = "context"
-	ElevationImpersonate    = "impersonate"
-	ElevationServiceAccount = "serviceAccount"
-)
-
-// Elevation says where a context's elevated credentials come from. It
-// mirrors the profile's elevation block so that this package does not
-// depend on the profile package; the orchestrator copies one into the other.
-type Elevation struct {
-	Kind string // ElevationContext, ElevationImpersonate or ElevationServiceAccount
-
-	// Kind context: another kubeconfig context, from Kubeconfig when set,
-	// else from the user's own kubeconfig (the same loading rules as K9s).
-	Context    string
-	Kubeconfig string
-
-	// Kind impersonate: the user's own credentials plus Impersonate-User
-	// and Impersonate-Group.
-	User   string
-	Groups []string
-
-	// Kind serviceAccount: a TokenRequest token for Namespace/Name, bound
-	// to a Secret created for the grant.
-	Namespace string
-	Name      string
-}
-
-// String describes the source for humans; it never contains a credential.
-func (e Elevation) String() string {
-	switch e.Kind {
-	case ElevationContext:
-		if e.Kubeconfig != "" {
-			return fmt.Sprintf("context %s (kubeconfig %s)", e.Context, e.Kubeconfig)
-		}
-		return "context " + e.Context
-	case ElevationImpersonate:
-		if len(e.Groups) > 0 {
-			return fmt.Sprintf("impersonate %s (groups %s)", e.User, strings.Join(e.Groups, ", "))
-		}
-		return "impersonate " + e.User
-	case ElevationServiceAccount:
-		return fmt.Sprintf("serviceaccount %s/%s", e.Namespace, e.Name)
-	}
-	return "none"
-}
-
-// key identifies the source for caching transports.
-func (e Elevation) key() string {
+// elevationKey identifies an elevation source for caching transports.
+func elevationKey(e profile.Elevation) string {
 	return fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", e.Kind, e.Context, e.Kubeconfig, e.User,
 		strings.Join(e.Groups, "\x01"), e.Namespace, e.Name)
 }
 
-// ContextPolicy is what the gateway needs to know about one context. The
-// orchestrator builds it from profile.Policy.
-type ContextPolicy struct {
-	// Protected contexts need a step-up for the actions Requires names.
-	Protected bool
-	// Requires reports whether a named action (see docs/gateway.md) needs a
-	// step-up. Nil means every write and sensitive action does. It is only
-	// asked about writes and sensitive requests; reads never step up.
-	Requires func(action string) bool
-	// Window is how long a window the gateway opens itself lasts, when the
-	// asker says yes without opening one.
-	Window time.Duration
-	// Elevation is the source of the elevated credentials.
-	Elevation Elevation
-	// Scope is ScopeOperation (a grant covers only the operation that
-	// asked for it) or ScopeContext. The orchestrator always sets it from
-	// the profile, whose default is ScopeOperation; "" means ScopeContext.
-	Scope string
-	// OneShot closes an operation-scoped grant as soon as its operation
-	// has completed (success or failure).
-	OneShot bool
-}
+// scoped reports whether grants are limited to one operation. The profile
+// always sets the scope (its default is operation); "" means the context.
+func scoped(p profile.Policy) bool { return p.Scope == profile.ScopeOperation }
 
-// scoped reports whether grants are limited to one operation.
-func (p ContextPolicy) scoped() bool { return p.Scope == ScopeOperation }
-
-// requires reports whether op needs a step-up under p.
-func (p ContextPolicy) requires(op Operation) bool {
+// requires reports whether op needs a step-up under p. Reads never do.
+func requires(p profile.Policy, op Operation) bool {
 	if !p.Protected || op.Class == ClassRead {
 		return false
-	}
-	if p.Requires == nil {
-		return true
 	}
 	for _, a := range op.Candidates() {
 		if p.Requires(a) {
@@ -144,37 +73,6 @@ type AskerFunc func(ctx context.Context, req StepUpRequest) (bool, error)
 // Ask calls f.
 func (f AskerFunc) Ask(ctx context.Context, req StepUpRequest) (bool, error) { return f(ctx, req) }
 
-// Audit events the gateway emits. The names match the audit package's.
-const (
-	EventRequestElevated = "request.elevated"
-	EventRequestDenied   = "request.denied"
-)
-
-// AuditEvent is one gateway event for the audit trail; its fields follow
-// audit.Record. It never carries a token.
-type AuditEvent struct {
-	Event            string
-	Time             time.Time
-	Context          string
-	Server           string
-	Action           string
-	Verb             string
-	Group            string
-	Resource         string
-	Subresource      string
-	Namespace        string
-	Name             string
-	Status           int    // HTTP status the gateway answered with, 0 when forwarded
-	Source           string // the elevation source, e.g. "impersonate break-glass"
-	GrantID          string
-	Deadline         time.Time // of the window the request went out under
-	CredentialID     string    // e.g. "secret k9s-guard-system/k9s-guard-grant-x7k2p"; never the credential
-	Reason           string
-	Message          string
-	BaseIdentity     string
-	ElevatedIdentity string
-}
-
 // Config configures the gateway.
 type Config struct {
 	// LoadingRules find the user's kubeconfig; build them with
@@ -190,8 +88,9 @@ type Config struct {
 	As       string
 	AsGroups []string
 
-	// Policies returns the policy of a context; nil protects nothing.
-	Policies func(context string) ContextPolicy
+	// Policies returns the policy of a context (profile.Profile.For); nil
+	// protects nothing.
+	Policies func(context string) profile.Policy
 	// Asker is asked to step up; nil refuses every request that needs one.
 	Asker Asker
 	// AskTimeout bounds how long a request is held; default DefaultAskTimeout.
@@ -200,7 +99,7 @@ type Config struct {
 	Windows *stepup.Windows
 	// Audit records elevated and refused requests. When it fails for an
 	// elevated request, the request is refused (fail closed).
-	Audit func(AuditEvent) error
+	Audit func(audit.Record) error
 	// Logf receives operational messages (never tokens); nil discards them.
 	Logf func(format string, args ...any)
 

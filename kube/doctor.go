@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -58,7 +59,7 @@ type Diagnosis struct {
 	// grant one of the dangerous checks: the RBAC to remove.
 	Rules []authorizationv1.ResourceRule
 
-	Elevation        Elevation
+	Elevation        profile.Elevation
 	ElevatedIdentity string
 	ElevatedErr      error
 	// Elevated are the same checks for the elevated credentials; they
@@ -87,14 +88,14 @@ func (d Diagnosis) ElevationOK() bool {
 	if !slices.ContainsFunc(d.Elevated, func(c AccessCheck) bool { return c.Allowed }) {
 		return false
 	}
-	return d.Elevation.Kind != ElevationServiceAccount || d.Revoked
+	return d.Elevation.Kind != profile.ElevationServiceAccount || d.Revoked
 }
 
 // Diagnose checks one context: what its base credentials can already do,
 // and whether its elevation source works. For a serviceAccount source it
 // mints a real token (bound to a fresh Secret), uses it, deletes the
 // Secret, and waits for the API server to reject the token.
-func Diagnose(ctx context.Context, rules *clientcmd.ClientConfigLoadingRules, context string, e Elevation) Diagnosis {
+func Diagnose(ctx context.Context, rules *clientcmd.ClientConfigLoadingRules, context string, e profile.Elevation) Diagnosis {
 	d := Diagnosis{Context: context, Elevation: e}
 	raw, err := loadRaw(rules)
 	if err != nil {
@@ -135,7 +136,7 @@ func Diagnose(ctx context.Context, rules *clientcmd.ClientConfigLoadingRules, co
 		d.ElevatedErr = err
 		return d
 	}
-	if e.Kind == ElevationServiceAccount {
+	if e.Kind == profile.ElevationServiceAccount {
 		diagnoseServiceAccount(ctx, &d, rc, context, ns)
 		return d
 	}

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -39,7 +40,7 @@ const (
 // doctor uses it; the gateway uses the same code path. For serviceAccount
 // sources it returns the configuration that mints the tokens (the user's
 // own credentials).
-func ElevatedConfig(rules *clientcmd.ClientConfigLoadingRules, context string, e Elevation) (*rest.Config, error) {
+func ElevatedConfig(rules *clientcmd.ClientConfigLoadingRules, context string, e profile.Elevation) (*rest.Config, error) {
 	raw, err := loadRaw(rules)
 	if err != nil {
 		return nil, err
@@ -52,16 +53,16 @@ func ElevatedConfig(rules *clientcmd.ClientConfigLoadingRules, context string, e
 }
 
 // elevatedConfig derives the elevated rest.Config from the context's own.
-func elevatedConfig(rules *clientcmd.ClientConfigLoadingRules, own *rest.Config, e Elevation) (*rest.Config, error) {
+func elevatedConfig(rules *clientcmd.ClientConfigLoadingRules, own *rest.Config, e profile.Elevation) (*rest.Config, error) {
 	switch e.Kind {
-	case ElevationImpersonate:
+	case profile.ElevationImpersonate:
 		if e.User == "" && len(e.Groups) == 0 {
 			return nil, fmt.Errorf("impersonate: no user or groups")
 		}
 		rc := rest.CopyConfig(own)
 		rc.Impersonate = rest.ImpersonationConfig{UserName: e.User, Groups: append([]string(nil), e.Groups...)}
 		return rc, nil
-	case ElevationContext:
+	case profile.ElevationContext:
 		r := rules
 		if e.Kubeconfig != "" {
 			r = &clientcmd.ClientConfigLoadingRules{ExplicitPath: expandHome(e.Kubeconfig)}
@@ -76,7 +77,7 @@ func elevatedConfig(rules *clientcmd.ClientConfigLoadingRules, own *rest.Config,
 			return nil, fmt.Errorf("elevation context %q points at %s, not at this context's server %s", e.Context, rc.Host, own.Host)
 		}
 		return rc, nil
-	case ElevationServiceAccount:
+	case profile.ElevationServiceAccount:
 		if e.Namespace == "" || e.Name == "" {
 			return nil, fmt.Errorf("serviceAccount: namespace and name are required")
 		}
@@ -108,8 +109,8 @@ func expandHome(p string) string {
 
 // elevatedUpstream returns the credentials a grant's requests go out with,
 // and a non-secret identifier of them for the audit.
-func (g *Gateway) elevatedUpstream(ctx context.Context, route *ctxRoute, e Elevation, grant stepup.Grant) (*upstream, string, error) {
-	if e.Kind == ElevationServiceAccount {
+func (g *Gateway) elevatedUpstream(ctx context.Context, route *ctxRoute, e profile.Elevation, grant stepup.Grant) (*upstream, string, error) {
+	if e.Kind == profile.ElevationServiceAccount {
 		m, err := g.mintFor(ctx, route, e, grant)
 		if err != nil {
 			return nil, "", err
@@ -126,8 +127,8 @@ func (g *Gateway) elevatedUpstream(ctx context.Context, route *ctxRoute, e Eleva
 // staticElevated builds (once) the upstream of a context or impersonate
 // source. These credentials exist before any step-up; the gateway only
 // uses them inside a window, and for SelfSubjectAccessReviews.
-func (g *Gateway) staticElevated(route *ctxRoute, e Elevation) (*upstream, error) {
-	key := route.context + "\x00" + e.key()
+func (g *Gateway) staticElevated(route *ctxRoute, e profile.Elevation) (*upstream, error) {
+	key := route.context + "\x00" + elevationKey(e)
 	g.mu.Lock()
 	l, ok := g.elevated[key]
 	if !ok {
@@ -144,7 +145,7 @@ func (g *Gateway) staticElevated(route *ctxRoute, e Elevation) (*upstream, error
 		if err != nil {
 			return nil, err
 		}
-		if e.Kind == ElevationServiceAccount {
+		if e.Kind == profile.ElevationServiceAccount {
 			return nil, fmt.Errorf("serviceAccount credentials exist only inside a window")
 		}
 		return g.newUpstream(rc, e.String())
@@ -173,7 +174,7 @@ func (m *mintedGrant) credentialID() string {
 
 // mintFor returns the grant's token, minting it on first use (and again if
 // the window was extended past the token's expiry).
-func (g *Gateway) mintFor(ctx context.Context, route *ctxRoute, e Elevation, grant stepup.Grant) (*mintedGrant, error) {
+func (g *Gateway) mintFor(ctx context.Context, route *ctxRoute, e profile.Elevation, grant stepup.Grant) (*mintedGrant, error) {
 	if e.Namespace == "" || e.Name == "" {
 		return nil, fmt.Errorf("serviceAccount: namespace and name are required")
 	}
@@ -245,7 +246,7 @@ func (g *Gateway) mintFor(ctx context.Context, route *ctxRoute, e Elevation, gra
 // mintToken creates the grant's Secret and a TokenRequest token bound to
 // it. The token lives at least 600 s (the API server's minimum) and covers
 // the window; deleting the Secret revokes it earlier.
-func mintToken(ctx context.Context, cs kubernetes.Interface, context string, e Elevation, grant stepup.Grant, now time.Time) (string, string, time.Time, error) {
+func mintToken(ctx context.Context, cs kubernetes.Interface, context string, e profile.Elevation, grant stepup.Grant, now time.Time) (string, string, time.Time, error) {
 	exp := int64(grant.Remaining(now)/time.Second) + int64(tokenExpirySlack/time.Second)
 	if exp < minTokenExpiration {
 		exp = minTokenExpiration

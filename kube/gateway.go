@@ -20,6 +20,8 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/klog/v2"
 
+	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -46,7 +48,7 @@ type Gateway struct {
 
 	mu       sync.Mutex
 	bases    map[string]*lazy[*upstream] // by context
-	elevated map[string]*lazy[*upstream] // by Elevation.key(), for context and impersonate sources
+	elevated map[string]*lazy[*upstream] // by elevationKey, for context and impersonate sources
 	minted   map[string]*mintedGrant     // by grant ID, for serviceAccount sources
 	asks     map[string]*pendingAsk      // by context
 	streams  map[*streamCloser]struct{}  // upgraded and elevated requests in flight
@@ -297,7 +299,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.forwardElevated(w, out, route, pol, op, gr)
 		return
 	}
-	if !pol.requires(op) {
+	if !requires(pol, op) {
 		g.forwardBase(w, out, route, op)
 		return
 	}
@@ -364,9 +366,9 @@ func (g *Gateway) route(r *http.Request, token string) (*ctxRoute, string, error
 	return route, rest, nil
 }
 
-func (g *Gateway) policy(context string) ContextPolicy {
+func (g *Gateway) policy(context string) profile.Policy {
 	if g.cfg.Policies == nil {
-		return ContextPolicy{}
+		return profile.Policy{}
 	}
 	return g.cfg.Policies(context)
 }
@@ -417,7 +419,7 @@ func (g *Gateway) forwardBase(w http.ResponseWriter, r *http.Request, route *ctx
 // forwardElevated sends a request with the grant's elevated credentials,
 // after the audit has recorded it, and ties it to the grant so that it ends
 // when the window does.
-func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol ContextPolicy, op Operation, grant stepup.Grant) {
+func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol profile.Policy, op Operation, grant stepup.Grant) {
 	up, credID, err := g.elevatedUpstream(r.Context(), route, pol.Elevation, grant)
 	if err != nil {
 		g.logf("gateway: elevation for %s: %v", route.context, err)
@@ -426,8 +428,12 @@ func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route 
 		writeStatus(w, st)
 		return
 	}
-	ev := g.event(EventRequestElevated, route, pol, op)
-	ev.GrantID, ev.Deadline, ev.CredentialID = grant.ID, grant.Deadline, credID
+	ev := g.event(audit.EventRequestElevated, route, pol, op)
+	ev.GrantID, ev.CredentialID = grant.ID, credID
+	if !grant.Deadline.IsZero() {
+		d := grant.Deadline.UTC()
+		ev.Deadline = &d
+	}
 	ev.ElevatedIdentity = up.whoAmI(r.Context())
 	if base, err := g.baseUpstream(route); err == nil {
 		ev.BaseIdentity = base.whoAmI(r.Context())
@@ -443,7 +449,7 @@ func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route 
 	g.forward(w, r, up, &grant, op)
 }
 
-func (g *Gateway) refuse(w http.ResponseWriter, route *ctxRoute, pol ContextPolicy, op Operation, why string) {
+func (g *Gateway) refuse(w http.ResponseWriter, route *ctxRoute, pol profile.Policy, op Operation, why string) {
 	msg := fmt.Sprintf("k9s-guard refused to %s in protected context %q: %s. To step up, repeat the action in K9s and enter the one-time code k9s-guard asks for; the %s window then lasts %s.",
 		op, route.context, why, pol.Elevation, windowOr(pol.Window))
 	st := forbidden(op, msg)
@@ -461,23 +467,25 @@ func windowOr(d time.Duration) time.Duration {
 // defaultWindow is used when the policy has no window length.
 const defaultWindow = 5 * time.Minute
 
-func (g *Gateway) event(name string, route *ctxRoute, pol ContextPolicy, op Operation) AuditEvent {
-	return AuditEvent{
+// event starts the audit record of a request. Its Source is the profile's
+// spelling of the elevation, the same the step-up and window records carry.
+func (g *Gateway) event(name audit.Event, route *ctxRoute, pol profile.Policy, op Operation) audit.Record {
+	return audit.Record{
 		Event: name, Time: g.windows.Now(), Context: route.context, Server: route.server,
 		Action: op.Action, Verb: op.Verb, Group: op.Group, Resource: op.Resource, Subresource: op.Subresource,
 		Namespace: op.Namespace, Name: op.Name, Source: pol.Elevation.String(),
 	}
 }
 
-func (g *Gateway) auditDenied(route *ctxRoute, pol ContextPolicy, op Operation, status int32, reason, msg string) {
-	ev := g.event(EventRequestDenied, route, pol, op)
+func (g *Gateway) auditDenied(route *ctxRoute, pol profile.Policy, op Operation, status int32, reason, msg string) {
+	ev := g.event(audit.EventRequestDenied, route, pol, op)
 	ev.Status, ev.Reason, ev.Message = int(status), reason, msg
 	if err := g.audit(ev); err != nil {
 		g.logf("gateway: audit: %v", err)
 	}
 }
 
-func (g *Gateway) audit(ev AuditEvent) error {
+func (g *Gateway) audit(ev audit.Record) error {
 	if g.cfg.Audit == nil {
 		return nil
 	}

@@ -29,6 +29,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -141,37 +143,37 @@ func writeUserKubeconfig(t *testing.T, f *fakeAPI) string {
 	return path
 }
 
-var impersonateBreakGlass = Elevation{Kind: ElevationImpersonate, User: "break-glass", Groups: []string{"k9s-guard:break-glass"}}
+var impersonateBreakGlass = profile.Elevation{Kind: profile.ElevationImpersonate, User: "break-glass", Groups: []string{"k9s-guard:break-glass"}}
 
-func protectProd(e Elevation) func(string) ContextPolicy {
-	return func(name string) ContextPolicy {
+func protectProd(e profile.Elevation) func(string) profile.Policy {
+	return func(name string) profile.Policy {
 		if name == "prod" || name == "team/prod" {
-			return ContextPolicy{Protected: true, Window: time.Minute, Elevation: e}
+			return profile.Policy{Protected: true, Window: time.Minute, Elevation: e}
 		}
-		return ContextPolicy{}
+		return profile.Policy{}
 	}
 }
 
 type recordedAudit struct {
 	mu     sync.Mutex
-	events []AuditEvent
+	events []audit.Record
 	fail   error
 }
 
-func (a *recordedAudit) record(ev AuditEvent) error {
+func (a *recordedAudit) record(ev audit.Record) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.fail != nil && ev.Event == EventRequestElevated {
+	if a.fail != nil && ev.Event == audit.EventRequestElevated {
 		return a.fail
 	}
 	a.events = append(a.events, ev)
 	return nil
 }
 
-func (a *recordedAudit) byEvent(name string) []AuditEvent {
+func (a *recordedAudit) byEvent(name audit.Event) []audit.Record {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var out []AuditEvent
+	var out []audit.Record
 	for _, e := range a.events {
 		if e.Event == name {
 			out = append(out, e)
@@ -431,7 +433,7 @@ func TestGatewayProtectedWriteRefused(t *testing.T) {
 	if n := len(tg.api.seenMethod("DELETE", "")); n != 0 {
 		t.Fatalf("upstream saw %d deletes", n)
 	}
-	if d := tg.audit.byEvent(EventRequestDenied); len(d) != 1 || d[0].Context != "prod" || d[0].Name != "cart-7c9d" || d[0].Status != 403 {
+	if d := tg.audit.byEvent(audit.EventRequestDenied); len(d) != 1 || d[0].Context != "prod" || d[0].Name != "cart-7c9d" || d[0].Status != 403 {
 		t.Fatalf("denied audit = %+v", d)
 	}
 	// The same request in the unprotected dev context goes through.
@@ -455,7 +457,7 @@ func TestGatewayStepUpElevates(t *testing.T) {
 	tg := startTestGateway(t, func(c *Config) {
 		c.Asker = AskerFunc(func(ctx context.Context, req StepUpRequest) (bool, error) {
 			asks.Add(1)
-			if req.Context != "prod" || req.Action != "delete" || req.Elevation != "impersonate break-glass (groups k9s-guard:break-glass)" {
+			if req.Context != "prod" || req.Action != "delete" || req.Elevation != "impersonate break-glass (groups: k9s-guard:break-glass)" {
 				return false, fmt.Errorf("unexpected request %+v", req)
 			}
 			<-release
@@ -501,8 +503,8 @@ func TestGatewayStepUpElevates(t *testing.T) {
 	if _, ok := tg.Windows().Active("dev"); ok {
 		t.Fatal("prod's window opened dev's")
 	}
-	ev := tg.audit.byEvent(EventRequestElevated)
-	if len(ev) != 5 || ev[0].ElevatedIdentity != "break-glass" || ev[0].BaseIdentity != "viewer" || ev[0].GrantID == "" || ev[0].Deadline.IsZero() {
+	ev := tg.audit.byEvent(audit.EventRequestElevated)
+	if len(ev) != 5 || ev[0].ElevatedIdentity != "break-glass" || ev[0].BaseIdentity != "viewer" || ev[0].GrantID == "" || ev[0].Deadline == nil || ev[0].Deadline.IsZero() {
 		t.Fatalf("elevated audit = %+v", ev)
 	}
 	// Reads stay on the base credentials inside the window.
@@ -587,7 +589,7 @@ func TestGatewayAccessReviewsAnsweredAsElevated(t *testing.T) {
 
 func TestGatewayAccessReviewServiceAccountSource(t *testing.T) {
 	tg := startTestGateway(t, func(c *Config) {
-		c.Policies = protectProd(Elevation{Kind: ElevationServiceAccount, Namespace: "k9s-guard-system", Name: "break-glass"})
+		c.Policies = protectProd(profile.Elevation{Kind: profile.ElevationServiceAccount, Namespace: "k9s-guard-system", Name: "break-glass"})
 	})
 	hc, host := tg.client(t, "prod")
 	code, _, body := do(t, hc, "POST", host+"/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", ssarBody("delete", "pods"), nil)
@@ -842,7 +844,7 @@ func (c *kubeTestClock) Advance(d time.Duration) {
 // protobuf back; the gateway's own answer must decode.
 func TestGatewayAccessReviewProtobuf(t *testing.T) {
 	tg := startTestGateway(t, func(c *Config) {
-		c.Policies = protectProd(Elevation{Kind: ElevationServiceAccount, Namespace: "k9s-guard-system", Name: "break-glass"})
+		c.Policies = protectProd(profile.Elevation{Kind: profile.ElevationServiceAccount, Namespace: "k9s-guard-system", Name: "break-glass"})
 	})
 	rc, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
 		&clientcmd.ClientConfigLoadingRules{ExplicitPath: tg.KubeconfigPath()},
@@ -869,11 +871,11 @@ func TestGatewayAccessReviewProtobuf(t *testing.T) {
 // rights outside a window, and the elevated ones inside it.
 func TestGatewayPartialProfile(t *testing.T) {
 	tg := startTestGateway(t, func(c *Config) {
-		c.Policies = func(name string) ContextPolicy {
+		c.Policies = func(name string) profile.Policy {
 			if name != "prod" {
-				return ContextPolicy{}
+				return profile.Policy{}
 			}
-			return ContextPolicy{Protected: true, Elevation: impersonateBreakGlass, Requires: func(a string) bool { return a == "delete" }}
+			return profile.Policy{Protected: true, Elevation: impersonateBreakGlass, Actions: []string{"delete"}}
 		}
 	})
 	hc, host := tg.client(t, "prod")

@@ -11,6 +11,8 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/k9s-guard/k9s-guard/internal/atomicfile"
 )
 
 // LoadingRules finds the kubeconfig the way K9s does: the --kubeconfig file
@@ -184,7 +186,7 @@ func writeSessionKubeconfig(path string, cfg *clientcmdapi.Config) error {
 	if err != nil {
 		return fmt.Errorf("encode session kubeconfig: %w", err)
 	}
-	if err := writePrivate(path, data); err != nil {
+	if err := atomicfile.WritePrivate(path, data); err != nil {
 		return fmt.Errorf("write session kubeconfig: %w", err)
 	}
 	return nil

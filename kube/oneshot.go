@@ -3,6 +3,7 @@ package kube
 import (
 	"slices"
 
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -18,7 +19,7 @@ type oneShot struct {
 
 // oneShotStart notes that a request is going out under gr. It returns the
 // function to call when the request has completed, success or failure.
-func (g *Gateway) oneShotStart(pol ContextPolicy, gr stepup.Grant, op Operation) func() {
+func (g *Gateway) oneShotStart(pol profile.Policy, gr stepup.Grant, op Operation) func() {
 	if !pol.OneShot || gr.Scope == nil {
 		return func() {}
 	}
@@ -47,7 +48,7 @@ func (g *Gateway) oneShotStart(pol ContextPolicy, gr stepup.Grant, op Operation)
 		}
 		g.mu.Unlock()
 		if complete {
-			g.logf("gateway: one-shot grant %s for %s completed", gr.ID, ScopeString(gr.Scope))
+			g.logf("gateway: one-shot grant %s for %s completed", gr.ID, stepup.ScopeString(gr.Scope))
 			g.windows.CloseGrant(gr.ID, stepup.CloseCompleted)
 		}
 	}

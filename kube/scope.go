@@ -1,49 +1,31 @@
 package kube
 
 import (
-	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
-// Scope kinds, as the profile spells them (ContextPolicy.Scope).
-const (
-	// ScopeOperation limits a grant to the operation that asked for it.
-	ScopeOperation = "operation"
-	// ScopeContext elevates every write and sensitive request of the
-	// context while the window is open.
-	ScopeContext = "context"
-)
-
-// Verb classes: what a request does to its object, coarser than the
-// Kubernetes verb so that `kubectl edit` (PATCH) and K9s's edit (PUT)
-// fall in one class, and an exec over SPDY (POST) or WebSocket (GET) too.
-const (
-	VerbDelete  = "delete"  // delete, deletecollection
-	VerbUpdate  = "update"  // update, patch
-	VerbCreate  = "create"  // create
-	VerbConnect = "connect" // exec, attach, portforward, proxy: a stream, whatever the HTTP method
-	VerbRead    = "read"    // get, list, watch (reading Secrets)
-)
+// Scopes themselves (GrantScope, ScopeWithin, KeyScope, the verb classes)
+// live in package stepup, which the gate shares; what is here needs a
+// classified request.
 
 var connectSubresources = []string{"exec", "attach", "portforward", "proxy"}
 
 // VerbClass returns op's verb class.
 func VerbClass(op Operation) string {
 	if op.Verb == "proxy" || (!op.NonResource && slices.Contains(connectSubresources, op.Subresource)) {
-		return VerbConnect
+		return stepup.VerbConnect
 	}
 	switch op.Verb {
 	case "delete", "deletecollection":
-		return VerbDelete
+		return stepup.VerbDelete
 	case "update", "patch":
-		return VerbUpdate
+		return stepup.VerbUpdate
 	case "create":
-		return VerbCreate
+		return stepup.VerbCreate
 	case "get", "list", "watch":
-		return VerbRead
+		return stepup.VerbRead
 	}
 	return op.Verb
 }
@@ -100,187 +82,4 @@ func scopeCovers(s *stepup.GrantScope, op Operation) bool {
 		return len(s.Names) == 0
 	}
 	return slices.Contains(s.Names, op.Name)
-}
-
-// ScopeWithin reports whether every request inner covers is covered by
-// outer as well (a nil scope is the whole context).
-func ScopeWithin(outer, inner *stepup.GrantScope) bool {
-	if outer == nil {
-		return true
-	}
-	if inner == nil {
-		return false
-	}
-	subset := func(out, in []string) bool {
-		if len(out) == 0 {
-			return true
-		}
-		if len(in) == 0 {
-			return false
-		}
-		for _, x := range in {
-			if !slices.Contains(out, x) {
-				return false
-			}
-		}
-		return true
-	}
-	if !subset(outer.Classes, inner.Classes) || !subset(outer.Verbs, inner.Verbs) {
-		return false
-	}
-	if outer.Group != inner.Group || outer.Resource != inner.Resource || outer.Subresource != inner.Subresource ||
-		outer.Namespace != inner.Namespace || outer.Path != inner.Path {
-		return false
-	}
-	if len(inner.Names) == 0 {
-		return len(outer.Names) == 0
-	}
-	for _, n := range inner.Names {
-		if !slices.Contains(outer.Names, n) {
-			return false
-		}
-	}
-	return true
-}
-
-// ScopeString describes a scope for prompts and logs, e.g.
-// "delete pods shop/web-1, shop/web-2".
-func ScopeString(s *stepup.GrantScope) string {
-	if s == nil {
-		return "every write and sensitive request"
-	}
-	verb := strings.Join(s.Verbs, "/")
-	if s.Path != "" {
-		return verb + " " + s.Path
-	}
-	what := s.Resource
-	if s.Group != "" {
-		what += "." + s.Group
-	}
-	if s.Subresource != "" {
-		what += "/" + s.Subresource
-	}
-	var objs []string
-	for _, n := range s.Names {
-		if s.Namespace != "" && s.Resource != "namespaces" {
-			n = s.Namespace + "/" + n
-		}
-		objs = append(objs, n)
-	}
-	switch {
-	case len(objs) > 0:
-		return fmt.Sprintf("%s %s %s", verb, what, strings.Join(objs, ", "))
-	case s.Namespace != "":
-		return fmt.Sprintf("%s %s in namespace %s", verb, what, s.Namespace)
-	}
-	return verb + " " + what
-}
-
-// resourceGroups are the API groups of the resources K9s shows by their
-// plain name. A resource not listed is taken to be in the group its view
-// names ("certificates.cert-manager.io"), else the core group; if that is
-// wrong the scope is too narrow and the gateway asks again (fail closed).
-var resourceGroups = map[string]string{
-	"deployments": "apps", "statefulsets": "apps", "daemonsets": "apps", "replicasets": "apps",
-	"controllerrevisions": "apps",
-	"jobs":                "batch", "cronjobs": "batch",
-	"horizontalpodautoscalers": "autoscaling",
-	"poddisruptionbudgets":     "policy",
-	"ingresses":                "networking.k8s.io", "networkpolicies": "networking.k8s.io", "ingressclasses": "networking.k8s.io",
-	"roles": "rbac.authorization.k8s.io", "rolebindings": "rbac.authorization.k8s.io",
-	"clusterroles": "rbac.authorization.k8s.io", "clusterrolebindings": "rbac.authorization.k8s.io",
-	"storageclasses": "storage.k8s.io", "volumeattachments": "storage.k8s.io", "csidrivers": "storage.k8s.io",
-	"endpointslices":            "discovery.k8s.io",
-	"leases":                    "coordination.k8s.io",
-	"customresourcedefinitions": "apiextensions.k8s.io",
-	"priorityclasses":           "scheduling.k8s.io",
-}
-
-// clusterScoped resources have no namespace.
-var clusterScoped = []string{"nodes", "namespaces", "persistentvolumes", "storageclasses", "clusterroles",
-	"clusterrolebindings", "customresourcedefinitions", "priorityclasses", "ingressclasses", "csidrivers",
-	"volumeattachments"}
-
-// Target is one object a K9s key press acts on, as read off the screen.
-type Target struct {
-	Namespace string // "" for cluster-scoped objects or when unknown
-	Name      string
-}
-
-// KeyScope maps a K9s key action on resource (the view's canonical
-// resource, e.g. "pods", "deployments", "certificates.cert-manager.io") and
-// the objects it acts on to the scope of the requests K9s will send: kill →
-// delete pods; edit → update/patch of that resource and name; scale → the
-// scale subresource; exec, shell, attach and transfer → pods/exec or
-// pods/attach on that pod. ok is false for actions that send nothing the
-// gateway can foresee (context edits are local). All targets must share one
-// namespace; when they do not, or when names are unknown, the scope names
-// nothing and covers only nameless requests: too narrow, never too wide.
-func KeyScope(action, resource string, targets []Target) (*stepup.GrantScope, bool) {
-	res, group := resource, ""
-	if r, g, ok := strings.Cut(resource, "."); ok {
-		res, group = r, g
-	} else {
-		group = resourceGroups[resource]
-	}
-	s := &stepup.GrantScope{Action: action, Group: group, Resource: res, Classes: []string{string(ClassWrite)}}
-	switch action {
-	case "kill", "delete":
-		s.Verbs = []string{VerbDelete}
-		if action == "kill" {
-			s.Group, s.Resource = "", "pods"
-		}
-	case "edit", "restart", "set-image", "rollback", "suspend", "cordon", "uncordon", "drain":
-		s.Verbs = []string{VerbUpdate}
-		if action == "cordon" || action == "uncordon" || action == "drain" {
-			s.Group, s.Resource = "", "nodes"
-		}
-	case "scale":
-		s.Verbs, s.Subresource = []string{VerbUpdate}, "scale"
-	case "exec", "transfer", "attach", "port-forward":
-		s.Classes, s.Verbs = []string{string(ClassSensitive)}, []string{VerbConnect}
-		s.Group, s.Resource = "", "pods"
-		s.Subresource = map[string]string{"exec": "exec", "transfer": "exec", "attach": "attach", "port-forward": "portforward"}[action]
-		if resource != "pods" {
-			targets = nil // the pod behind a container or workload row is not on screen
-		}
-	case "trigger":
-		s.Verbs, s.Group, s.Resource = []string{VerbCreate}, "batch", "jobs"
-		for _, t := range targets {
-			s.Namespace = t.Namespace
-		}
-		return s, true
-	case "secrets":
-		s.Classes, s.Verbs = []string{string(ClassSensitive)}, []string{VerbRead}
-		s.Group, s.Resource = "", "secrets"
-	default:
-		return nil, false
-	}
-	if len(targets) == 0 {
-		return s, true
-	}
-	ns := targets[0].Namespace
-	for _, t := range targets {
-		if t.Namespace != ns || t.Name == "" {
-			return s, true
-		}
-	}
-	if s.Resource == "namespaces" {
-		// The API server files a namespace under itself.
-		if len(targets) == 1 {
-			s.Namespace = targets[0].Name
-		}
-	} else if !slices.Contains(clusterScoped, s.Resource) {
-		s.Namespace = ns
-	}
-	if s.Resource == "namespaces" && len(targets) != 1 {
-		return s, true
-	}
-	if action == "secrets" {
-		return s, true // the secrets view lists: a scope for the namespace, naming nothing
-	}
-	for _, t := range targets {
-		s.Names = append(s.Names, t.Name)
-	}
-	return s, true
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -80,24 +81,24 @@ func TestScopeMultiRequestFlows(t *testing.T) {
 		name    string
 		action  string
 		res     string
-		targets []Target
+		targets []stepup.Target
 		reqs    []req
 	}{
-		{"kubectl edit reads then patches", "edit", "deployments", []Target{{"shop", "web"}}, []req{
+		{"kubectl edit reads then patches", "edit", "deployments", []stepup.Target{{Namespace: "shop", Name: "web"}}, []req{
 			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/web", `{"spec":{"replicas":4}}`, true},
 			{"PUT", "/apis/apps/v1/namespaces/shop/deployments/web", `{}`, true},
 			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/cart", `{"spec":{"replicas":4}}`, false},
 			{"DELETE", "/apis/apps/v1/namespaces/shop/deployments/web", "", false},
 			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/web/scale", `{"spec":{"replicas":9}}`, false},
 		}},
-		{"K9s deletes three marked pods", "delete", "pods", []Target{{"shop", "a"}, {"shop", "b"}, {"shop", "c"}}, []req{
+		{"K9s deletes three marked pods", "delete", "pods", []stepup.Target{{Namespace: "shop", Name: "a"}, {Namespace: "shop", Name: "b"}, {Namespace: "shop", Name: "c"}}, []req{
 			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", true},
 			{"DELETE", "/api/v1/namespaces/shop/pods/b", "", true},
 			{"DELETE", "/api/v1/namespaces/shop/pods/c", "", true},
 			{"DELETE", "/api/v1/namespaces/shop/pods/d", "", false},
 			{"DELETE", "/api/v1/namespaces/shop/pods", "", false},
 		}},
-		{"exec opens one stream", "exec", "pods", []Target{{"shop", "a"}}, []req{
+		{"exec opens one stream", "exec", "pods", []stepup.Target{{Namespace: "shop", Name: "a"}}, []req{
 			{"POST", "/api/v1/namespaces/shop/pods/a/exec?command=sh&stdin=true&tty=true", "", true},
 			{"GET", "/api/v1/namespaces/shop/pods/a/exec?command=sh&stdin=true&tty=true", "", true},
 			{"POST", "/api/v1/namespaces/shop/pods/b/exec?command=sh", "", false},
@@ -105,12 +106,12 @@ func TestScopeMultiRequestFlows(t *testing.T) {
 			{"GET", "/api/v1/namespaces/shop/pods/a/portforward", "", false},
 			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", false},
 		}},
-		{"scale uses the scale subresource", "scale", "deployments", []Target{{"shop", "web"}}, []req{
+		{"scale uses the scale subresource", "scale", "deployments", []stepup.Target{{Namespace: "shop", Name: "web"}}, []req{
 			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/web/scale", `{"spec":{"replicas":2}}`, true},
 			{"PUT", "/apis/apps/v1/namespaces/shop/deployments/web/scale", `{}`, true},
 			{"PATCH", "/apis/apps/v1/namespaces/shop/deployments/web", `{"spec":{"replicas":2}}`, false},
 		}},
-		{"delete namespace", "delete", "namespaces", []Target{{"", "shop"}}, []req{
+		{"delete namespace", "delete", "namespaces", []stepup.Target{{Namespace: "", Name: "shop"}}, []req{
 			{"DELETE", "/api/v1/namespaces/shop", "", true},
 			{"DELETE", "/api/v1/namespaces/payments", "", false},
 			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", false},
@@ -118,14 +119,14 @@ func TestScopeMultiRequestFlows(t *testing.T) {
 		{"names unknown: too narrow, never too wide", "kill", "pods", nil, []req{
 			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", false},
 		}},
-		{"marked rows in two namespaces: too narrow", "delete", "pods", []Target{{"shop", "a"}, {"payments", "b"}}, []req{
+		{"marked rows in two namespaces: too narrow", "delete", "pods", []stepup.Target{{Namespace: "shop", Name: "a"}, {Namespace: "payments", Name: "b"}}, []req{
 			{"DELETE", "/api/v1/namespaces/shop/pods/a", "", false},
 			{"DELETE", "/api/v1/namespaces/payments/pods/b", "", false},
 		}},
 	}
 	for _, f := range flows {
 		t.Run(f.name, func(t *testing.T) {
-			s, ok := KeyScope(f.action, f.res, f.targets)
+			s, ok := stepup.KeyScope(f.action, f.res, f.targets)
 			if !ok {
 				t.Fatalf("no key scope for %s on %s", f.action, f.res)
 			}
@@ -133,7 +134,7 @@ func TestScopeMultiRequestFlows(t *testing.T) {
 			for _, r := range f.reqs {
 				op := classify(t, r.method, r.path, r.body)
 				if got := GrantCovers(gr, op); got != r.want {
-					t.Errorf("%s %s: covered = %v, want %v (scope %s, op %+v)", r.method, r.path, got, r.want, ScopeString(s), op)
+					t.Errorf("%s %s: covered = %v, want %v (scope %s, op %+v)", r.method, r.path, got, r.want, stepup.ScopeString(s), op)
 				}
 			}
 		})
@@ -141,10 +142,10 @@ func TestScopeMultiRequestFlows(t *testing.T) {
 }
 
 func TestScopeWithin(t *testing.T) {
-	ab, _ := KeyScope("delete", "pods", []Target{{"shop", "a"}, {"shop", "b"}})
-	a, _ := KeyScope("delete", "pods", []Target{{"shop", "a"}})
-	c, _ := KeyScope("delete", "pods", []Target{{"shop", "c"}})
-	editA, _ := KeyScope("edit", "pods", []Target{{"shop", "a"}})
+	ab, _ := stepup.KeyScope("delete", "pods", []stepup.Target{{Namespace: "shop", Name: "a"}, {Namespace: "shop", Name: "b"}})
+	a, _ := stepup.KeyScope("delete", "pods", []stepup.Target{{Namespace: "shop", Name: "a"}})
+	c, _ := stepup.KeyScope("delete", "pods", []stepup.Target{{Namespace: "shop", Name: "c"}})
+	editA, _ := stepup.KeyScope("edit", "pods", []stepup.Target{{Namespace: "shop", Name: "a"}})
 	for _, tc := range []struct {
 		name         string
 		outer, inner *stepup.GrantScope
@@ -158,26 +159,26 @@ func TestScopeWithin(t *testing.T) {
 		{"other verb", a, editA, false},
 		{"itself", a, a, true},
 	} {
-		if got := ScopeWithin(tc.outer, tc.inner); got != tc.want {
+		if got := stepup.ScopeWithin(tc.outer, tc.inner); got != tc.want {
 			t.Errorf("%s: got %v", tc.name, got)
 		}
 	}
 }
 
 func TestKeyScopeGroups(t *testing.T) {
-	s, _ := KeyScope("delete", "deployments", []Target{{"shop", "web"}})
+	s, _ := stepup.KeyScope("delete", "deployments", []stepup.Target{{Namespace: "shop", Name: "web"}})
 	if s.Group != "apps" || s.Namespace != "shop" || s.Names[0] != "web" {
 		t.Errorf("deployments: %+v", s)
 	}
-	s, _ = KeyScope("delete", "certificates.cert-manager.io", []Target{{"shop", "tls"}})
+	s, _ = stepup.KeyScope("delete", "certificates.cert-manager.io", []stepup.Target{{Namespace: "shop", Name: "tls"}})
 	if s.Group != "cert-manager.io" || s.Resource != "certificates" {
 		t.Errorf("CRD: %+v", s)
 	}
-	s, _ = KeyScope("cordon", "nodes", []Target{{"", "n1"}})
+	s, _ = stepup.KeyScope("cordon", "nodes", []stepup.Target{{Namespace: "", Name: "n1"}})
 	if s.Namespace != "" || s.Resource != "nodes" || s.Names[0] != "n1" {
 		t.Errorf("node: %+v", s)
 	}
-	if _, ok := KeyScope("delete-context", "contexts", nil); ok {
+	if _, ok := stepup.KeyScope("delete-context", "contexts", nil); ok {
 		t.Error("a kubeconfig edit has no request scope")
 	}
 }
@@ -187,11 +188,11 @@ func TestKeyScopeGroups(t *testing.T) {
 func scopedGateway(t *testing.T, oneShot bool) (*testGateway, *atomic.Int32) {
 	var asks atomic.Int32
 	tg := startTestGateway(t, func(c *Config) {
-		c.Policies = func(name string) ContextPolicy {
+		c.Policies = func(name string) profile.Policy {
 			if name == "prod" {
-				return ContextPolicy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: ScopeOperation, OneShot: oneShot}
+				return profile.Policy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: profile.ScopeOperation, OneShot: oneShot}
 			}
-			return ContextPolicy{}
+			return profile.Policy{}
 		}
 		c.Asker = AskerFunc(func(ctx context.Context, req StepUpRequest) (bool, error) {
 			asks.Add(1)
@@ -252,8 +253,8 @@ func TestGatewayScopedJoinerAsksForItself(t *testing.T) {
 	var mu sync.Mutex
 	var asked []string
 	tg := startTestGateway(t, func(c *Config) {
-		c.Policies = func(string) ContextPolicy {
-			return ContextPolicy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: ScopeOperation}
+		c.Policies = func(string) profile.Policy {
+			return profile.Policy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: profile.ScopeOperation}
 		}
 		c.Asker = AskerFunc(func(ctx context.Context, req StepUpRequest) (bool, error) {
 			if asks.Add(1) == 1 {
@@ -335,7 +336,7 @@ func TestGatewayOneShotClosesAfterTheOperation(t *testing.T) {
 // pods stays open until all three deletes have completed, then closes.
 func TestGatewayOneShotCoversEveryMarkedRow(t *testing.T) {
 	tg, asks := scopedGateway(t, true)
-	s, _ := KeyScope("delete", "pods", []Target{{"shop", "a"}, {"shop", "b"}, {"shop", "c"}})
+	s, _ := stepup.KeyScope("delete", "pods", []stepup.Target{{Namespace: "shop", Name: "a"}, {Namespace: "shop", Name: "b"}, {Namespace: "shop", Name: "c"}})
 	if _, err := tg.Windows().OpenScoped("prod", time.Minute, s, "keys"); err != nil {
 		t.Fatal(err)
 	}
@@ -358,8 +359,8 @@ func TestGatewayOneShotCoversEveryMarkedRow(t *testing.T) {
 func TestGatewayContextScopeUnchanged(t *testing.T) {
 	var asks atomic.Int32
 	tg := startTestGateway(t, func(c *Config) {
-		c.Policies = func(string) ContextPolicy {
-			return ContextPolicy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: ScopeContext}
+		c.Policies = func(string) profile.Policy {
+			return profile.Policy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: profile.ScopeContext}
 		}
 		c.Asker = AskerFunc(func(ctx context.Context, req StepUpRequest) (bool, error) {
 			asks.Add(1)
@@ -374,5 +375,14 @@ func TestGatewayContextScopeUnchanged(t *testing.T) {
 	do(t, hc, "DELETE", host+"/api/v1/namespaces/payments/pods/b", "", nil)
 	if n := asks.Load(); n != 1 {
 		t.Fatalf("asked %d times under scope context", n)
+	}
+}
+
+// A scope names request classes as strings (stepup cannot import kube);
+// they must be the gateway's own classes, or a key's grant would cover
+// nothing.
+func TestScopeClassesAreTheGatewaysClasses(t *testing.T) {
+	if stepup.ClassWrite != string(ClassWrite) || stepup.ClassSensitive != string(ClassSensitive) {
+		t.Errorf("stepup classes %q, %q; kube classes %q, %q", stepup.ClassWrite, stepup.ClassSensitive, ClassWrite, ClassSensitive)
 	}
 }

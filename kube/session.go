@@ -20,6 +20,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/k9s-guard/k9s-guard/internal/xdg"
 )
 
 const (
@@ -32,7 +34,7 @@ const (
 // directories: $XDG_RUNTIME_DIR/k9s-guard (a per-user tmpfs on Linux), else
 // $TMPDIR/k9s-guard-<uid>.
 func DefaultSessionBase(getenv func(string) string) string {
-	if d := getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
+	if d := xdg.RuntimeDir(getenv); d != "" {
 		return filepath.Join(d, "k9s-guard")
 	}
 	return filepath.Join(os.TempDir(), "k9s-guard-"+strconv.Itoa(os.Getuid()))
@@ -123,18 +125,6 @@ func newSessionDir(base string) (string, error) {
 		return "", fmt.Errorf("write pid file: %w", err)
 	}
 	return dir, nil
-}
-
-// writePrivate writes data to path with mode 0600, replacing any file.
-func writePrivate(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // stablePort derives a per-user port in [20000, 30000) from the uid, so

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
+
+	"github.com/k9s-guard/k9s-guard/profile"
 )
 
 // serveSSAR answers a SelfSubjectAccessReview in a protected context as
@@ -20,7 +22,7 @@ import (
 // window opens), so the gateway answers allowed=true itself and says so in
 // the reason; `k9s-guard doctor` checks that the ServiceAccount really has
 // the rights.
-func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol ContextPolicy, body []byte, complete bool) {
+func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol profile.Policy, body []byte, complete bool) {
 	var review authorizationv1.SelfSubjectAccessReview
 	if !complete || !decodeBody(r, body, &review) || review.Spec.ResourceAttributes == nil {
 		g.forwardBase(w, r, route, Operation{})
@@ -39,7 +41,7 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 		}
 	}
 	switch pol.Elevation.Kind {
-	case ElevationContext, ElevationImpersonate:
+	case profile.ElevationContext, profile.ElevationImpersonate:
 		up, err := g.staticElevated(route, pol.Elevation)
 		if err != nil {
 			g.logf("gateway: answering access review in %s with base credentials: %v", route.context, err)
@@ -47,7 +49,7 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 			return
 		}
 		g.forward(w, r, up, nil, Operation{})
-	case ElevationServiceAccount:
+	case profile.ElevationServiceAccount:
 		review.Status = authorizationv1.SubjectAccessReviewStatus{
 			Allowed: true,
 			Reason: fmt.Sprintf("k9s-guard: allowed after step-up as serviceaccount %s/%s (answered by the gateway; the token is minted when a window opens)",
@@ -71,12 +73,9 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 // A review names a verb, not one of the profile's actions, so every action
 // that verb can carry is considered: a review of "patch deployments"
 // precedes a restart, a scale or an edit alike.
-func ssarNeedsStepUp(pol ContextPolicy, op Operation) bool {
+func ssarNeedsStepUp(pol profile.Policy, op Operation) bool {
 	if !pol.Protected || op.Class == ClassRead {
 		return false
-	}
-	if pol.Requires == nil {
-		return true
 	}
 	cands := op.Candidates()
 	switch op.Verb {

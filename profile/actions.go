@@ -118,6 +118,20 @@ func DeleteAction(kind string) string {
 	return "delete-" + k
 }
 
+// Singular turns a Kubernetes resource name into the word for one of it:
+// "pods" is "pod", "ingresses" "ingress", "networkpolicies"
+// "networkpolicy". The gateway's messages, the audit and the prompt all
+// name objects this way.
+func Singular(resource string) string {
+	switch {
+	case strings.HasSuffix(resource, "ies"):
+		return strings.TrimSuffix(resource, "ies") + "y"
+	case strings.HasSuffix(resource, "sses"), strings.HasSuffix(resource, "xes"):
+		return strings.TrimSuffix(resource, "es")
+	}
+	return strings.TrimSuffix(resource, "s")
+}
+
 // canonicalAction normalises a spelling to its canonical name. It returns
 // the input lower-cased when it is not an alias, and ok=false when the
 // result is neither a named action, a class, nor delete-<kind>.

@@ -3,35 +3,16 @@ package profile
 import (
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/token"
-	"k8s.io/apimachinery/pkg/util/validation"
-)
-
-// The keys the loader knows, block by block. They are data rather than
-// switch labels only, so that the schema test can check that
-// docs/profile.schema.json documents every one of them.
-var (
-	topKeys            = []string{"version", "contexts", "defaults", "audit", "otp"}
-	ruleKeys           = []string{"protected", "actions", "window", "elevation", "closeOn", "scope", "oneShot", "confirmName"}
-	elevationKeys      = []string{"context", "kubeconfig", "impersonate", "serviceAccount"}
-	impersonateKeys    = []string{"user", "groups"}
-	serviceAccountKeys = []string{"namespace", "name"}
-	closeOnKeys        = []string{"contextSwitch", "idle"}
-	auditKeys          = []string{"file", "syslog", "events"}
-	syslogKeys         = []string{"network", "address"}
-	otpKeys            = []string{"store", "file", "issuer", "account"}
 )
 
 const (
@@ -49,7 +30,7 @@ type decoder struct {
 	file    string
 	dir     string
 	errs    []*Error
-	anchors []*ast.AnchorNode
+	anchors []ast.Node // every *ast.AnchorNode, in document order
 	budget  int
 	spent   bool // the budget ran out and that was reported
 }
@@ -189,20 +170,6 @@ func describe(n ast.Node) string {
 	}
 }
 
-// collectAnchors records every anchor so aliases can be resolved.
-func (d *decoder) collectAnchors(n ast.Node) {
-	ast.Walk(anchorVisitor{d}, n)
-}
-
-type anchorVisitor struct{ d *decoder }
-
-func (v anchorVisitor) Visit(n ast.Node) ast.Visitor {
-	if a, ok := n.(*ast.AnchorNode); ok {
-		v.d.anchors = append(v.d.anchors, a)
-	}
-	return v
-}
-
 // resolve looks through anchors and aliases to the node that holds the
 // value. YAML tags are refused: nothing in a profile needs one, and
 // honouring them would let "!!str 5m" and "5m" mean different things.
@@ -241,7 +208,8 @@ func (d *decoder) anchorFor(alias *ast.AliasNode) ast.Node {
 	name := alias.Value.GetToken().Value
 	aLine, aCol := position(alias)
 	var found ast.Node
-	for _, a := range d.anchors {
+	for _, n := range d.anchors {
+		a := n.(*ast.AnchorNode)
 		if a.Name == nil || a.Name.GetToken() == nil || a.Name.GetToken().Value != name {
 			continue
 		}
@@ -432,79 +400,18 @@ func quoteHint(m *ast.MappingNode) string {
 	return fmt.Sprintf(" (quote it if it is one name: \"%s:%s\")", key.Value, val.Value)
 }
 
-// name reads text that must not be empty.
-func (d *decoder) name(n ast.Node, path string) (string, bool) {
+// name reads text that must not be empty into dst.
+func (d *decoder) name(n ast.Node, path string, dst *string) bool {
 	s, ok := d.str(n, path)
 	if !ok {
-		return "", false
+		return false
 	}
 	if strings.TrimSpace(s) == "" {
 		d.errAt(n, path, "must not be empty")
-		return "", false
+		return false
 	}
-	return s, true
-}
-
-func (d *decoder) boolean(n ast.Node, path string) (bool, bool) {
-	n, ok := d.resolve(n, path)
-	if !ok {
-		return false, false
-	}
-	if b, ok := n.(*ast.BoolNode); ok {
-		return b.Value, true
-	}
-	d.errAt(n, path, "%s is not a boolean (use true or false)", describe(n))
-	return false, false
-}
-
-var (
-	digitsRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-	daysRE   = regexp.MustCompile(`^([0-9]+)d$`)
-)
-
-// duration reads a Go duration ("90s", "5m", "1h30m"). A bare number is
-// refused with a suggestion, because "window: 5" is ambiguous and guessing
-// seconds where the user meant minutes would shrink a window to nothing.
-func (d *decoder) duration(n ast.Node, path string) (time.Duration, bool) {
-	n, ok := d.resolve(n, path)
-	if !ok {
-		return 0, false
-	}
-	var s string
-	switch v := n.(type) {
-	case *ast.StringNode:
-		s = strings.TrimSpace(v.Value)
-	case *ast.IntegerNode, *ast.FloatNode:
-		s = v.GetToken().Value
-		if s == "0" {
-			return 0, true
-		}
-	default:
-		d.errAt(n, path, "expected a duration such as \"5m\", found %s", describe(n))
-		return 0, false
-	}
-	dur, err := time.ParseDuration(s)
-	if err == nil {
-		if dur < 0 {
-			d.errAt(n, path, "%q must not be negative", s)
-			return 0, false
-		}
-		return dur, true
-	}
-	switch {
-	case digitsRE.MatchString(s):
-		unit := "m"
-		if f, _ := strconv.ParseFloat(s, 64); f > 60 {
-			unit = "s"
-		}
-		d.errAt(n, path, "%q is not a duration (try %q)", s, s+unit)
-	case daysRE.MatchString(s):
-		days, _ := strconv.Atoi(daysRE.FindStringSubmatch(s)[1])
-		d.errAt(n, path, "%q is not a duration: days are not a unit (try %q)", s, strconv.Itoa(days*24)+"h")
-	default:
-		d.errAt(n, path, "%q is not a duration (use a number and a unit: 90s, 5m, 1h30m)", s)
-	}
-	return 0, false
+	*dst = s
+	return true
 }
 
 // strList reads a list of text items, keeping each item's node for errors.
@@ -529,8 +436,8 @@ func (d *decoder) strList(n ast.Node, path string) ([]string, []ast.Node, bool) 
 		if !d.spend(item) {
 			return nil, nil, false
 		}
-		s, good := d.name(item, indexPath(path, i))
-		if !good {
+		var s string
+		if !d.name(item, indexPath(path, i), &s) {
 			ok = false
 			continue
 		}
@@ -540,69 +447,8 @@ func (d *decoder) strList(n ast.Node, path string) ([]string, []ast.Node, bool) 
 	return out, nodes, ok
 }
 
-// actions reads an actions or confirmName list into canonical names.
-func (d *decoder) actions(n ast.Node, path string, confirm bool) []string {
-	items, nodes, ok := d.strList(n, path)
-	if !ok {
-		return nil
-	}
-	if len(items) == 0 && !confirm {
-		d.errAt(n, path, "must list at least one action (to guard nothing, set protected: false)")
-		return nil
-	}
-	known := slices.Concat(NamedActions(), Classes())
-	out := make([]string, 0, len(items))
-	for i, raw := range items {
-		a, valid := canonicalAction(raw)
-		p := indexPath(path, i)
-		switch {
-		case !valid:
-			d.errAt(nodes[i], p, "unknown action %q%s; expected one of %s, or delete-<kind>", raw, didYouMean(raw, known), strings.Join(known, ", "))
-			continue
-		case confirm && slices.Contains(Classes(), a):
-			d.errAt(nodes[i], p, "%q is a class; confirmName lists single actions such as drain or delete-namespace", raw)
-			continue
-		}
-		if !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-// filePath reads a path, expanding a leading ~ and making a relative path
-// relative to the profile's own directory rather than to wherever
-// k9s-guard happens to be started from.
-func (d *decoder) filePath(n ast.Node, path string) (string, bool) {
-	s, ok := d.name(n, path)
-	if !ok {
-		return "", false
-	}
-	switch {
-	case s == "~" || strings.HasPrefix(s, "~/"):
-		if home, err := os.UserHomeDir(); err == nil {
-			s = filepath.Join(home, s[1:])
-		}
-	case !filepath.IsAbs(s):
-		s = filepath.Join(d.dir, s)
-	}
-	return s, true
-}
-
-func (d *decoder) oneOf(n ast.Node, path string, allowed ...string) (string, bool) {
-	s, ok := d.str(n, path)
-	if !ok {
-		return "", false
-	}
-	if slices.Contains(allowed, s) {
-		return s, true
-	}
-	d.errAt(n, path, "%q is not valid%s; expected %s", s, didYouMean(s, allowed), strings.Join(allowed, " or "))
-	return "", false
-}
-
+// profile reads the one document of f into a Profile.
 func (d *decoder) profile(f *ast.File) *Profile {
-	p := &Profile{Contexts: map[string]Rule{}}
 	var body ast.Node
 	docs := 0
 	for _, doc := range f.Docs {
@@ -618,413 +464,91 @@ func (d *decoder) profile(f *ast.File) *Profile {
 	}
 	if body == nil {
 		d.errAt(nil, "", "profile is empty (it must start with \"version: %d\")", Version)
-		return p
+		return &Profile{Contexts: map[string]Rule{}}
 	}
-	d.collectAnchors(body)
-	entries, ok := d.mapping(body, "")
+	d.anchors = ast.Filter(ast.AnchorType, body)
+	var fp fileProfile
+	d.block(entry{value: body}, "", &fp)
+	return fp.profile()
+}
+
+// A reader is a leaf of the profile (see file.go): it reads its value from
+// the node and reports, located, what is wrong with it.
+type reader interface {
+	read(d *decoder, n ast.Node, path string) bool
+}
+
+// A checker is a block with rules that span its keys; keys are the known
+// keys present, in source order, whether or not their values were good.
+type checker interface {
+	check(d *decoder, at entry, path string, keys []entry) bool
+}
+
+// block reads the mapping at.value into the struct v points to: each key
+// into the field its yaml tag names, any other key reported with the known
+// ones (the top level also allows x- keys), a required key that is absent
+// reported at the block's own key, then the block's check. It reports
+// whether everything in it was good.
+func (d *decoder) block(at entry, path string, v any) bool {
+	entries, ok := d.mapping(at.value, path)
 	if !ok {
-		return p
+		return false
 	}
-	var versionSeen bool
-	var contexts []entry
+	rv := reflect.ValueOf(v).Elem()
+	keys := keysOf(rv.Type())
+	_, open := v.(interface{ allowsExtensions() })
+	var present []entry
 	for _, e := range entries {
-		path := joinPath("", e.key)
-		switch e.key {
-		case "version":
-			versionSeen = true
-			d.version(e.value, path, p)
-		case "contexts":
-			contexts = d.contexts(e.value, path, p)
-		case "defaults":
-			p.Defaults = d.rule(e.value, path)
-		case "audit":
-			p.Audit = d.audit(e.value, path)
-		case "otp":
-			p.OTP = d.otp(e.value, path)
-		default:
-			// x- keys are free for the user, typically to hold YAML
-			// anchors that rules then merge in with <<.
-			if strings.HasPrefix(e.key, "x-") {
-				continue
+		i := slices.Index(keys, e.key)
+		if i < 0 {
+			if !open || !strings.HasPrefix(e.key, "x-") {
+				d.unknownKey(e, path, keys)
+				ok = false
 			}
-			d.unknownKey(e, "", topKeys)
-		}
-	}
-	if !versionSeen {
-		d.errAt(firstNode(f), "version", "missing; add \"version: %d\" at the top", Version)
-	}
-	if p.OTP.Store == "" {
-		p.OTP.Store = "keyring"
-	}
-	if p.OTP.Issuer == "" {
-		p.OTP.Issuer = "k9s-guard"
-	}
-	// Checked after defaults are known, since an elevation may come from
-	// there: a protected context that cannot elevate would lock its user
-	// out of every write, which is never what the profile meant.
-	for _, e := range contexts {
-		if _, kept := p.Contexts[e.key]; !kept {
 			continue
 		}
-		pol := p.resolve(e.key, e.key)
-		if pol.Protected && pol.Elevation.Kind == "" && !d.failedAt(joinPath("contexts", e.key), "defaults") &&
-			!d.failedUnder(joinPath("contexts", e.key)+".elevation", "defaults.elevation") {
-			d.errAt(e.keyNode, joinPath("contexts", e.key), "protected context has no elevation source; add elevation: with one of context, impersonate or serviceAccount (here or under defaults), or set protected: false")
+		present = append(present, e)
+		if !d.field(rv.Field(i), e, joinPath(path, e.key)) {
+			ok = false
 		}
 	}
-	return p
+	for i, k := range keys {
+		if why := rv.Type().Field(i).Tag.Get("missing"); why != "" && !hasKey(present, k) {
+			d.errAt(at.keyNode, joinPath(path, k), "missing; %s", why)
+			ok = false
+		}
+	}
+	if c, checked := v.(checker); checked && !c.check(d, at, path, present) {
+		ok = false
+	}
+	return ok
 }
 
-func (d *decoder) version(n ast.Node, path string, p *Profile) {
-	n, ok := d.resolve(n, path)
-	if !ok {
-		return
+// field reads one value into f: a leaf reads itself, a struct is a block
+// of its own. A pointer field is set only when its value was good, so nil
+// means absent or refused.
+func (d *decoder) field(f reflect.Value, at entry, path string) bool {
+	target := f
+	if f.Kind() == reflect.Pointer {
+		target = reflect.New(f.Type().Elem()).Elem()
 	}
-	if v, isInt := n.(*ast.IntegerNode); isInt {
-		if i, err := strconv.Atoi(v.GetToken().Value); err == nil {
-			if i != Version {
-				d.errAt(n, path, "%d is not supported; this k9s-guard reads version %d", i, Version)
-				return
-			}
-			p.Version = i
-			return
-		}
+	var ok bool
+	if r, leaf := target.Addr().Interface().(reader); leaf {
+		ok = r.read(d, at.value, path)
+	} else {
+		ok = d.block(at, path, target.Addr().Interface())
 	}
-	d.errAt(n, path, "expected the number %d, found %s", Version, describe(n))
+	if ok && f.Kind() == reflect.Pointer {
+		f.Set(target.Addr())
+	}
+	return ok
 }
 
-func (d *decoder) contexts(n ast.Node, path string, p *Profile) []entry {
-	entries, ok := d.mapping(n, path)
-	if !ok {
-		return nil
+// keysOf lists a block's keys, its fields' yaml tags in field order.
+func keysOf(t reflect.Type) []string {
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i] = t.Field(i).Tag.Get("yaml")
 	}
-	for _, e := range entries {
-		kp := joinPath(path, e.key)
-		if strings.TrimSpace(e.key) == "" {
-			d.errAt(e.keyNode, kp, "a context name or pattern must not be empty")
-			continue
-		}
-		if isGlob(e.key) {
-			if err := validGlob(e.key); err != nil {
-				d.errAt(e.keyNode, kp, "bad glob pattern (unbalanced [ ] or a trailing \\); escape literal characters with \\")
-				continue
-			}
-		}
-		p.Contexts[e.key] = d.rule(e.value, kp)
-	}
-	return entries
-}
-
-func (d *decoder) rule(n ast.Node, path string) Rule {
-	var r Rule
-	entries, ok := d.mapping(n, path)
-	if !ok {
-		return r
-	}
-	for _, e := range entries {
-		kp := joinPath(path, e.key)
-		switch e.key {
-		case "protected":
-			if b, ok := d.boolean(e.value, kp); ok {
-				r.Protected = &b
-			}
-		case "actions":
-			r.Actions = d.actions(e.value, kp, false)
-		case "window":
-			if v, ok := d.duration(e.value, kp); ok {
-				switch {
-				case v < MinWindow:
-					d.errAt(e.value, kp, "%s is too short (minimum %s)", fmtDuration(v), fmtDuration(MinWindow))
-				case v > MaxWindow:
-					d.errAt(e.value, kp, "%s is too long (maximum %s)", fmtDuration(v), fmtDuration(MaxWindow))
-				default:
-					r.Window = &v
-				}
-			}
-		case "elevation":
-			r.Elevation = d.elevation(e, kp)
-		case "closeOn":
-			d.closeOn(e.value, kp, &r)
-		case "scope":
-			if s, ok := d.oneOf(e.value, kp, ScopeOperation, ScopeContext); ok {
-				r.Scope = s
-			}
-		case "oneShot":
-			if b, ok := d.boolean(e.value, kp); ok {
-				r.OneShot = &b
-			}
-		case "confirmName":
-			if c := d.actions(e.value, kp, true); c != nil {
-				r.ConfirmName = c
-			}
-		default:
-			d.unknownKey(e, path, ruleKeys)
-		}
-	}
-	return r
-}
-
-func (d *decoder) closeOn(n ast.Node, path string, r *Rule) {
-	entries, ok := d.mapping(n, path)
-	if !ok {
-		return
-	}
-	for _, e := range entries {
-		kp := joinPath(path, e.key)
-		switch e.key {
-		case "contextSwitch":
-			if b, ok := d.boolean(e.value, kp); ok {
-				r.CloseOnContextSwitch = &b
-			}
-		case "idle":
-			if v, ok := d.duration(e.value, kp); ok {
-				switch {
-				case v != 0 && v < MinIdle:
-					d.errAt(e.value, kp, "%s is too short (use 0 to turn the idle timeout off, or at least %s)", fmtDuration(v), fmtDuration(MinIdle))
-				case v > MaxWindow:
-					d.errAt(e.value, kp, "%s is longer than the longest window (%s)", fmtDuration(v), fmtDuration(MaxWindow))
-				default:
-					r.Idle = &v
-				}
-			}
-		default:
-			d.unknownKey(e, path, closeOnKeys)
-		}
-	}
-}
-
-func (d *decoder) elevation(at entry, path string) *Elevation {
-	entries, ok := d.mapping(at.value, path)
-	if !ok {
-		return nil
-	}
-	var e Elevation
-	var sources []entry
-	var kubeconfig *entry
-	good := true
-	for _, en := range entries {
-		kp := joinPath(path, en.key)
-		switch en.key {
-		case "context":
-			sources = append(sources, en)
-			if s, ok := d.name(en.value, kp); ok {
-				e.Kind, e.Context = ElevationContext, s
-			} else {
-				good = false
-			}
-		case "kubeconfig":
-			en := en
-			kubeconfig = &en
-			if s, ok := d.filePath(en.value, kp); ok {
-				e.Kubeconfig = s
-			} else {
-				good = false
-			}
-		case "impersonate":
-			sources = append(sources, en)
-			if d.impersonate(en, kp, &e) {
-				e.Kind = ElevationImpersonate
-			} else {
-				good = false
-			}
-		case "serviceAccount":
-			sources = append(sources, en)
-			if d.serviceAccount(en, kp, &e) {
-				e.Kind = ElevationServiceAccount
-			} else {
-				good = false
-			}
-		default:
-			d.unknownKey(en, path, elevationKeys)
-		}
-	}
-	switch {
-	case len(sources) == 0 && d.failedUnder(path):
-		return nil
-	case len(sources) == 0:
-		d.errAt(at.keyNode, path, "needs exactly one source: context, impersonate or serviceAccount")
-		return nil
-	case len(sources) > 1:
-		d.errAt(sources[1].keyNode, path, "has both %s and %s; choose exactly one source", sources[0].key, sources[1].key)
-		return nil
-	case kubeconfig != nil && sources[0].key != "context":
-		d.errAt(kubeconfig.keyNode, joinPath(path, "kubeconfig"), "only applies to a context source, not %s", sources[0].key)
-		return nil
-	case !good:
-		return nil
-	}
-	return &e
-}
-
-func (d *decoder) impersonate(at entry, path string, e *Elevation) bool {
-	entries, ok := d.mapping(at.value, path)
-	if !ok {
-		return false
-	}
-	good, haveUser := true, false
-	for _, en := range entries {
-		kp := joinPath(path, en.key)
-		switch en.key {
-		case "user":
-			haveUser = true
-			if s, ok := d.name(en.value, kp); ok {
-				e.User = s
-			} else {
-				good = false
-			}
-		case "groups":
-			if g, _, ok := d.strList(en.value, kp); ok {
-				e.Groups = g
-			} else {
-				good = false
-			}
-		default:
-			d.unknownKey(en, path, impersonateKeys)
-			good = false
-		}
-	}
-	if !haveUser {
-		d.errAt(at.keyNode, joinPath(path, "user"), "missing; Kubernetes impersonation needs a user (groups alone are not enough)")
-		return false
-	}
-	return good
-}
-
-func (d *decoder) serviceAccount(at entry, path string, e *Elevation) bool {
-	entries, ok := d.mapping(at.value, path)
-	if !ok {
-		return false
-	}
-	good := true
-	var have []string
-	for _, en := range entries {
-		kp := joinPath(path, en.key)
-		switch en.key {
-		case "namespace":
-			have = append(have, en.key)
-			if s, ok := d.name(en.value, kp); ok {
-				if len(validation.IsDNS1123Label(s)) > 0 {
-					d.errAt(en.value, kp, "%q is not a valid namespace name (lowercase letters, digits and '-', at most 63)", s)
-					good = false
-				}
-				e.Namespace = s
-			} else {
-				good = false
-			}
-		case "name":
-			have = append(have, en.key)
-			if s, ok := d.name(en.value, kp); ok {
-				if len(validation.IsDNS1123Subdomain(s)) > 0 {
-					d.errAt(en.value, kp, "%q is not a valid service account name (lowercase letters, digits, '-' and '.', at most 253)", s)
-					good = false
-				}
-				e.Name = s
-			} else {
-				good = false
-			}
-		default:
-			d.unknownKey(en, path, serviceAccountKeys)
-			good = false
-		}
-	}
-	for _, k := range serviceAccountKeys {
-		if !slices.Contains(have, k) {
-			d.errAt(at.keyNode, joinPath(path, k), "missing; a service account source needs both namespace and name")
-			good = false
-		}
-	}
-	return good
-}
-
-func (d *decoder) audit(n ast.Node, path string) AuditConfig {
-	var a AuditConfig
-	entries, ok := d.mapping(n, path)
-	if !ok {
-		return a
-	}
-	for _, e := range entries {
-		kp := joinPath(path, e.key)
-		switch e.key {
-		case "file":
-			a.File, _ = d.filePath(e.value, kp)
-		case "syslog":
-			a.Syslog = d.syslog(e, kp)
-		case "events":
-			a.Events, _ = d.boolean(e.value, kp)
-		default:
-			d.unknownKey(e, path, auditKeys)
-		}
-	}
-	return a
-}
-
-func (d *decoder) syslog(at entry, path string) *SyslogConfig {
-	entries, ok := d.mapping(at.value, path)
-	if !ok {
-		return nil
-	}
-	s := &SyslogConfig{Network: "udp"}
-	haveAddr := false
-	for _, e := range entries {
-		kp := joinPath(path, e.key)
-		switch e.key {
-		case "network":
-			if v, ok := d.oneOf(e.value, kp, "udp", "tcp"); ok {
-				s.Network = v
-			}
-		case "address":
-			haveAddr = true
-			v, ok := d.name(e.value, kp)
-			if !ok {
-				continue
-			}
-			if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
-				d.errAt(e.value, kp, "%q is not host:port (for example \"logs.example.com:514\")", v)
-				continue
-			}
-			s.Address = v
-		default:
-			d.unknownKey(e, path, syslogKeys)
-		}
-	}
-	if !haveAddr {
-		d.errAt(at.keyNode, joinPath(path, "address"), "missing; syslog needs an address such as \"logs.example.com:514\"")
-	}
-	return s
-}
-
-func (d *decoder) otp(n ast.Node, path string) OTPConfig {
-	var o OTPConfig
-	entries, ok := d.mapping(n, path)
-	if !ok {
-		return o
-	}
-	for _, e := range entries {
-		kp := joinPath(path, e.key)
-		switch e.key {
-		case "store":
-			o.Store, _ = d.oneOf(e.value, kp, "keyring", "file")
-		case "file":
-			o.File, _ = d.filePath(e.value, kp)
-		case "issuer", "account":
-			v, ok := d.name(e.value, kp)
-			if !ok {
-				continue
-			}
-			// The otpauth:// label is "issuer:account"; a colon in either
-			// would make authenticator apps split it in the wrong place.
-			if strings.Contains(v, ":") {
-				d.errAt(e.value, kp, "%q must not contain ':'", v)
-				continue
-			}
-			if e.key == "issuer" {
-				o.Issuer = v
-			} else {
-				o.Account = v
-			}
-		default:
-			d.unknownKey(e, path, otpKeys)
-		}
-	}
-	return o
+	return keys
 }

@@ -9,8 +9,9 @@ import (
 	"path/filepath"
 
 	"github.com/goccy/go-yaml"
-	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/k9s-guard/k9s-guard/internal/xdg"
 )
 
 // EnvProfile names the environment variable that points at a profile file.
@@ -23,23 +24,17 @@ const maxProfileSize = 1 << 20
 // DefaultPath returns the profile path used when no --profile flag is
 // given: $K9S_GUARD_PROFILE, else $XDG_CONFIG_HOME/k9s-guard/profile.yaml,
 // else ~/.config/k9s-guard/profile.yaml. A relative XDG_CONFIG_HOME is
-// ignored, as the XDG base directory specification requires.
+// ignored, as the XDG base directory specification requires. It is "" when
+// there is no absolute home either: a profile is never looked for under
+// the working directory.
 func DefaultPath(getenv func(string) string) string {
 	if p := getenv(EnvProfile); p != "" {
 		return p
 	}
-	return filepath.Join(configHome(getenv), "k9s-guard", "profile.yaml")
-}
-
-func configHome(getenv func(string) string) string {
-	if d := getenv("XDG_CONFIG_HOME"); filepath.IsAbs(d) {
-		return d
+	if d := xdg.ConfigHome(getenv); d != "" {
+		return filepath.Join(d, "k9s-guard", "profile.yaml")
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	return filepath.Join(home, ".config")
+	return ""
 }
 
 // Open loads the profile the user asked for. flagPath (from --profile) wins,
@@ -144,14 +139,4 @@ func syntaxError(name string, err error) error {
 		return &Error{File: name, Line: 1, Column: 1, Msg: "yaml: " + ye.GetMessage()}
 	}
 	return &Error{File: name, Line: 1, Column: 1, Msg: "yaml: invalid syntax"}
-}
-
-// firstNode is the node a "missing key" error at the top points at.
-func firstNode(f *ast.File) ast.Node {
-	for _, doc := range f.Docs {
-		if doc != nil && doc.Body != nil {
-			return doc.Body
-		}
-	}
-	return nil
 }

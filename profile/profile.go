@@ -3,11 +3,18 @@
 // one-time passcode there, how long an elevation window lasts and where the
 // elevated credentials come from.
 //
-// The loader walks the YAML syntax tree itself instead of unmarshalling into
-// structs, because a security tool's configuration must fail loudly and
-// precisely: every error names the file, line, column and key path, unknown
-// keys are errors, and a protected context without an elevation source is
-// refused at load time rather than discovered mid-incident.
+// A security tool's configuration must fail loudly and precisely: every
+// error names the file, line, column and key path, unknown keys are errors,
+// and a protected context without an elevation source is refused at load
+// time rather than discovered mid-incident. So the file's shape is declared
+// as tagged structs whose leaf types read and check their own values
+// (file.go), and a small binder fills them from the YAML syntax tree
+// (decode.go). It is not the YAML library's own strict decoder, because
+// that stops at the first error in struct-field order rather than reporting
+// every error in file order, picks which unknown key to report by map
+// order, bounds alias nesting but not the work aliases and merge keys can
+// cause, and reads group names such as system:masters in a flow mapping as
+// mappings.
 package profile
 
 import (
@@ -212,7 +219,9 @@ func (p *Profile) resolve(key, context string) Policy {
 // context is protected and the action is listed by name or covered by a
 // class. Read actions (get, list, watch, logs, describe, view) never do. An
 // action name the guard does not know counts as covered, so that a new or
-// misspelt caller fails closed instead of slipping past the prompt.
+// misspelt caller fails closed instead of slipping past the prompt. Nil
+// Actions (a Policy built in code rather than by For) means the default,
+// writes and sensitive actions, for the same reason.
 func (p Policy) Requires(action string) bool {
 	if !p.Protected {
 		return false
@@ -224,7 +233,11 @@ func (p Policy) Requires(action string) bool {
 	if !isKnownAction(a) {
 		return true
 	}
-	for _, x := range p.Actions {
+	actions := p.Actions
+	if actions == nil {
+		actions = defaultActions
+	}
+	for _, x := range actions {
 		switch {
 		case x == ClassAll:
 			return true

@@ -339,7 +339,7 @@ func TestErrorsAreAllReportedInOrder(t *testing.T) {
 func TestDidYouMean(t *testing.T) {
 	cases := map[string]string{"oneshot": "oneShot", "one_shot": "oneShot", "windw": "window", "protectd": "protected", "zzz": ""}
 	for in, want := range cases {
-		if got := closest(in, ruleKeys); got != want {
+		if got := closest(in, keysOf(reflect.TypeFor[fileRule]())); got != want {
 			t.Errorf("closest(%q) = %q, want %q", in, got, want)
 		}
 	}

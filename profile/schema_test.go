@@ -3,6 +3,7 @@ package profile
 import (
 	"encoding/json"
 	"os"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -25,15 +26,15 @@ func TestSchemaCoversLoader(t *testing.T) {
 		keys []string
 		at   []string
 	}{
-		{topKeys, nil},
-		{ruleKeys, []string{"$defs", "rule"}},
-		{elevationKeys, []string{"$defs", "elevation"}},
-		{impersonateKeys, []string{"$defs", "elevation", "properties", "impersonate"}},
-		{serviceAccountKeys, []string{"$defs", "elevation", "properties", "serviceAccount"}},
-		{closeOnKeys, []string{"$defs", "rule", "properties", "closeOn"}},
-		{auditKeys, []string{"properties", "audit"}},
-		{syslogKeys, []string{"properties", "audit", "properties", "syslog"}},
-		{otpKeys, []string{"properties", "otp"}},
+		{keysOf(reflect.TypeFor[fileProfile]()), nil},
+		{keysOf(reflect.TypeFor[fileRule]()), []string{"$defs", "rule"}},
+		{keysOf(reflect.TypeFor[fileElevation]()), []string{"$defs", "elevation"}},
+		{keysOf(reflect.TypeFor[fileImpersonate]()), []string{"$defs", "elevation", "properties", "impersonate"}},
+		{keysOf(reflect.TypeFor[fileServiceAccount]()), []string{"$defs", "elevation", "properties", "serviceAccount"}},
+		{keysOf(reflect.TypeFor[fileCloseOn]()), []string{"$defs", "rule", "properties", "closeOn"}},
+		{keysOf(reflect.TypeFor[fileAudit]()), []string{"properties", "audit"}},
+		{keysOf(reflect.TypeFor[fileSyslog]()), []string{"properties", "audit", "properties", "syslog"}},
+		{keysOf(reflect.TypeFor[fileOTP]()), []string{"properties", "otp"}},
 	}
 	for _, b := range blocks {
 		node := dig(t, schema, b.at...)

@@ -1,6 +1,10 @@
 package screen
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/charmbracelet/x/ansi"
+)
 
 // altScanner follows the alternate-screen switches in a byte stream without
 // emulating it. K9s lives on the alternate screen; when it hands the
@@ -21,11 +25,11 @@ type altScanner struct {
 // The sequences that enter and leave the alternate screen (xterm's 1049,
 // 1047 and the older 47).
 var (
-	altEnter = [][]byte{[]byte("\x1b[?1049h"), []byte("\x1b[?1047h"), []byte("\x1b[?47h")}
-	altLeave = [][]byte{[]byte("\x1b[?1049l"), []byte("\x1b[?1047l"), []byte("\x1b[?47l")}
+	altEnter = [][]byte{[]byte(ansi.SetModeAltScreenSaveCursor), []byte(ansi.SetModeAltScreen), []byte(ansi.SetMode(ansi.DECMode(47)))}
+	altLeave = [][]byte{[]byte(ansi.ResetModeAltScreenSaveCursor), []byte(ansi.ResetModeAltScreen), []byte(ansi.ResetMode(ansi.DECMode(47)))}
 )
 
-const maxAltSeq = 8 // len("\x1b[?1049h")
+const maxAltSeq = len(ansi.SetModeAltScreenSaveCursor)
 
 // keep returns the parts of p the emulator must see: everything while on
 // the alternate screen, and each switch sequence itself (so the emulator's

@@ -26,26 +26,6 @@ const (
 	CloseIdle          CloseReason = "idle"           // no key for the profile's closeOn.idle time
 )
 
-// GrantScope narrows a grant to one operation (issue 7). A nil *GrantScope
-// on a Grant means the whole context. Every field but Classes and Verbs is
-// matched exactly: an empty Namespace covers only cluster-scoped requests,
-// empty Names only requests that name no object (a create, a list). Package
-// kube decides whether a request falls inside a scope (kube.GrantCovers);
-// Windows only carries it.
-type GrantScope struct {
-	Classes     []string // "write", "sensitive"; empty means any
-	Verbs       []string // verb classes (kube.VerbClass): "delete", "update", "create", "connect", "read"; empty means any
-	Group       string
-	Resource    string // plural resource, e.g. "pods"; "" with Path for a non-resource request
-	Subresource string // e.g. "scale", "exec"; "" for the object itself
-	Namespace   string
-	Names       []string
-	Path        string // non-resource requests only
-	// Action is the named action the scope was made for ("kill", "edit"),
-	// for prompts and the audit; it is not matched.
-	Action string
-}
-
 // Grant is one open elevation window for one context.
 type Grant struct {
 	// ID is random and unique per grant; elevation sources key short-lived
@@ -424,24 +404,4 @@ func newGrantID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func cloneScope(s *GrantScope) *GrantScope {
-	if s == nil {
-		return nil
-	}
-	c := *s
-	c.Classes = slices.Clone(s.Classes)
-	c.Verbs = slices.Clone(s.Verbs)
-	c.Names = slices.Clone(s.Names)
-	return &c
-}
-
-func scopeEqual(a, b *GrantScope) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return slices.Equal(a.Classes, b.Classes) && slices.Equal(a.Verbs, b.Verbs) && a.Group == b.Group &&
-		a.Resource == b.Resource && a.Subresource == b.Subresource && a.Namespace == b.Namespace &&
-		slices.Equal(a.Names, b.Names) && a.Path == b.Path
 }

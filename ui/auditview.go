@@ -1,7 +1,7 @@
-// Package ui holds k9s-guard's Bubble Tea models: the passcode overlay, the
-// status line, enrolment and the audit viewer. Models take their data and
-// clock as arguments and return commands, so tests drive them with
-// messages and read View() back without a terminal.
+// Package ui holds k9s-guard's full-screen Bubble Tea models: enrolment
+// and the audit viewer; what is drawn over K9s is in ui/overlay. Models
+// take their data and clock as arguments and return commands, so tests
+// drive them with messages and read View() back without a terminal.
 package ui
 
 import (

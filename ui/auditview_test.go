@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
 var viewNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -24,7 +25,7 @@ func viewRecords() []audit.Record {
 			Resource: "pods", Namespace: "shop", Name: "web-1", Status: 200, Source: "serviceAccount", CredentialID: "JTI=abc-123"},
 		{V: 1, Time: at(30 * time.Minute), Event: audit.EventRequestDenied, User: "bob", Context: "prod", Verb: "patch",
 			Group: "apps", Resource: "deployments", Namespace: "shop", Name: "api", Status: 403},
-		{V: 1, Time: at(10 * time.Minute), Event: audit.EventWindowClose, User: "alice", Context: "prod", Reason: audit.ReasonExpired},
+		{V: 1, Time: at(10 * time.Minute), Event: audit.EventWindowClose, User: "alice", Context: "prod", Reason: string(stepup.CloseExpired)},
 	}
 }
 

@@ -12,52 +12,58 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/k9s-guard/k9s-guard/kube"
+	"github.com/k9s-guard/k9s-guard/kube/blast"
+	"github.com/k9s-guard/k9s-guard/profile"
+	"github.com/k9s-guard/k9s-guard/stepup"
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
 
-// blast computes the blast radius of a key action in prod (the read-only
+// radiusOf computes the blast radius of a key action in prod (the read-only
 // viewer) through a real gateway.
-func blast(t *testing.T, h *harness, action, res string, targets ...kube.Target) string {
+func radiusOf(t *testing.T, h *harness, action, res string, targets ...stepup.Target) string {
 	t.Helper()
-	s, ok := kube.KeyScope(action, res, targets)
+	s, ok := stepup.KeyScope(action, res, targets)
 	if !ok {
 		t.Fatalf("no scope for %s %s", action, res)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
-	out := h.gw.BlastRadius(ctx, cluster.ContextProd, s)
+	cs, err := h.gw.BaseClient(cluster.ContextProd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := blast.Radius(ctx, cs, s)
 	t.Logf("%s %s %v: %q (%s)", action, res, targets, out, time.Since(start).Round(time.Millisecond))
 	return out
 }
 
 func blastHarness(t *testing.T) *harness {
-	return startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{
-		cluster.ContextProd: {Protected: true, Window: time.Minute, Scope: kube.ScopeOperation,
-			Elevation: kube.Elevation{Kind: kube.ElevationContext, Context: cluster.ContextAdmin}},
+	return startHarness(t, harnessOpts{policies: map[string]profile.Policy{
+		cluster.ContextProd: {Protected: true, Window: time.Minute, Scope: profile.ScopeOperation,
+			Elevation: profile.Elevation{Kind: profile.ElevationContext, Context: cluster.ContextAdmin}},
 	}})
 }
 
 func TestBlastRadiusDeleteDeployment(t *testing.T) {
 	h := blastHarness(t)
 	poll(t, 30*time.Second, func() bool {
-		return blast(t, h, "delete", "deployments", kube.Target{Namespace: "shop", Name: "web"}) == "deployment shop/web → 1 ReplicaSet, 3 Pods"
+		return radiusOf(t, h, "delete", "deployments", stepup.Target{Namespace: "shop", Name: "web"}) == "deployment shop/web → 1 ReplicaSet, 3 Pods"
 	})
-	if got := blast(t, h, "delete", "deployments", kube.Target{Namespace: "shop", Name: "no-such"}); !strings.Contains(got, "not found") {
+	if got := radiusOf(t, h, "delete", "deployments", stepup.Target{Namespace: "shop", Name: "no-such"}); !strings.Contains(got, "not found") {
 		t.Errorf("missing deployment: %q", got)
 	}
 }
 
 func TestBlastRadiusDeletePodAndNamespace(t *testing.T) {
 	h := blastHarness(t)
-	if got := blast(t, h, "kill", "pods", kube.Target{Namespace: "shop", Name: webPod(t)}); !strings.Contains(got, "owned by ReplicaSet web-") || !strings.Contains(got, "will be replaced") {
+	if got := radiusOf(t, h, "kill", "pods", stepup.Target{Namespace: "shop", Name: webPod(t)}); !strings.Contains(got, "owned by ReplicaSet web-") || !strings.Contains(got, "will be replaced") {
 		t.Errorf("pod: %q", got)
 	}
-	if got := blast(t, h, "kill", "pods", kube.Target{Namespace: "shop", Name: aPod(t)}); !strings.Contains(got, "no controller: it will not come back") {
+	if got := radiusOf(t, h, "kill", "pods", stepup.Target{Namespace: "shop", Name: aPod(t)}); !strings.Contains(got, "no controller: it will not come back") {
 		t.Errorf("bare pod: %q", got)
 	}
-	got := blast(t, h, "delete", "namespaces", kube.Target{Name: "shop"})
+	got := radiusOf(t, h, "delete", "namespaces", stepup.Target{Name: "shop"})
 	for _, want := range []string{"namespace shop → ", "objects", "Pods", "2 Deployments"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("namespace: %q lacks %q", got, want)
@@ -67,11 +73,11 @@ func TestBlastRadiusDeletePodAndNamespace(t *testing.T) {
 
 func TestBlastRadiusScaleAndExec(t *testing.T) {
 	h := blastHarness(t)
-	if got := blast(t, h, "scale", "deployments", kube.Target{Namespace: "shop", Name: "web"}); got != "deployment shop/web: replicas 3 → ?" {
+	if got := radiusOf(t, h, "scale", "deployments", stepup.Target{Namespace: "shop", Name: "web"}); got != "deployment shop/web: replicas 3 → ?" {
 		t.Errorf("scale: %q", got)
 	}
 	pod := webPod(t)
-	got := blast(t, h, "exec", "pods", kube.Target{Namespace: "shop", Name: pod})
+	got := radiusOf(t, h, "exec", "pods", stepup.Target{Namespace: "shop", Name: pod})
 	if !strings.Contains(got, "container web (image registry.invalid/web:1.0)") {
 		t.Errorf("exec: %q", got)
 	}
@@ -115,17 +121,17 @@ func TestBlastRadiusPersistentVolumeClaim(t *testing.T) {
 	})
 	// The viewer sees the claim but not the cluster-scoped volume: its
 	// reclaim policy is unknown to the base credentials, and says so.
-	got := blast(t, h, "delete", "persistentvolumeclaims", kube.Target{Namespace: "shop", Name: "blast-data"})
+	got := radiusOf(t, h, "delete", "persistentvolumeclaims", stepup.Target{Namespace: "shop", Name: "blast-data"})
 	if got != "PVC shop/blast-data → PV blast-pv, reclaim policy unknown (the base credentials cannot see it)" {
 		t.Errorf("pvc as viewer: %q", got)
 	}
 	// Base credentials that can read volumes get the policy.
-	s, _ := kube.KeyScope("delete", "persistentvolumeclaims", []kube.Target{{Namespace: "shop", Name: "blast-data"}})
-	if got := kube.BlastRadiusWith(ctx, cs, s); !strings.HasPrefix(got, "PVC shop/blast-data → PV blast-pv (reclaim Delete: the data is deleted with it)") {
+	s, _ := stepup.KeyScope("delete", "persistentvolumeclaims", []stepup.Target{{Namespace: "shop", Name: "blast-data"}})
+	if got := blast.Radius(ctx, cs, s); !strings.HasPrefix(got, "PVC shop/blast-data → PV blast-pv (reclaim Delete: the data is deleted with it)") {
 		t.Errorf("pvc: %q", got)
 	}
-	s, _ = kube.KeyScope("delete", "persistentvolumes", []kube.Target{{Name: "blast-pv"}})
-	if got := kube.BlastRadiusWith(ctx, cs, s); !strings.HasPrefix(got, "PV blast-pv → reclaim Delete: the data is deleted with it, claimed by shop/blast-data") {
+	s, _ = stepup.KeyScope("delete", "persistentvolumes", []stepup.Target{{Name: "blast-pv"}})
+	if got := blast.Radius(ctx, cs, s); !strings.HasPrefix(got, "PV blast-pv → reclaim Delete: the data is deleted with it, claimed by shop/blast-data") {
 		t.Errorf("pv: %q", got)
 	}
 }
@@ -143,8 +149,8 @@ func TestBlastRadiusUnknownWithoutRights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, _ := kube.KeyScope("delete", "deployments", []kube.Target{{Namespace: "shop", Name: "web"}})
-	got := kube.BlastRadiusWith(context.Background(), cs, s)
+	s, _ := stepup.KeyScope("delete", "deployments", []stepup.Target{{Namespace: "shop", Name: "web"}})
+	got := blast.Radius(context.Background(), cs, s)
 	if got != "deployment shop/web → unknown (the base credentials cannot see it)" {
 		t.Errorf("got %q", got)
 	}

@@ -18,7 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/k9s-guard/k9s-guard/kube"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
 
@@ -112,7 +112,7 @@ func readResponses(t *testing.T, conn net.Conn, n int) []rawResponse {
 }
 
 func jailbreakHarness(t *testing.T) *harness {
-	return startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{
+	return startHarness(t, harnessOpts{policies: map[string]profile.Policy{
 		cluster.ContextProd: protected(srcSA),
 		cluster.ContextImp:  protected(srcImpersonate),
 	}})
@@ -172,7 +172,7 @@ func TestJailbreakContextNameWithSlash(t *testing.T) {
 	if err := clientcmd.WriteToFile(*raw, kc); err != nil {
 		t.Fatal(err)
 	}
-	h := startHarness(t, harnessOpts{kubeconfig: kc, policies: map[string]kube.ContextPolicy{"team/prod": protected(srcSA)}})
+	h := startHarness(t, harnessOpts{kubeconfig: kc, policies: map[string]profile.Policy{"team/prod": protected(srcSA)}})
 	pod := aPod(t)
 
 	team := h.raw(t, "team")
@@ -362,7 +362,7 @@ func TestJailbreakWriteInsideUpgrade(t *testing.T) {
 // break-glass identity the imp user may impersonate, even in a context
 // the profile leaves unprotected.
 func TestJailbreakClientImpersonation(t *testing.T) {
-	h := startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{cluster.ContextProd: protected(srcSA)}})
+	h := startHarness(t, harnessOpts{policies: map[string]profile.Policy{cluster.ContextProd: protected(srcSA)}})
 	rc := h.raw(t, cluster.ContextImp) // unprotected here
 	pod := aPod(t)
 	for _, hdrs := range [][]string{

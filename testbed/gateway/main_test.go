@@ -28,7 +28,9 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
@@ -66,7 +68,7 @@ type harness struct {
 }
 
 type harnessOpts struct {
-	policies   map[string]kube.ContextPolicy
+	policies   map[string]profile.Policy
 	asker      kube.Asker
 	kubeconfig string // default: the test cluster's
 	as         string
@@ -83,7 +85,7 @@ func startHarness(t testing.TB, o harnessOpts) *harness {
 	gw, err := kube.Start(context.Background(), kube.Config{
 		LoadingRules: &clientcmd.ClientConfigLoadingRules{ExplicitPath: kc},
 		As:           o.as,
-		Policies: func(name string) kube.ContextPolicy {
+		Policies: func(name string) profile.Policy {
 			return o.policies[name]
 		},
 		Asker:      o.asker,
@@ -180,17 +182,17 @@ func poll(t testing.TB, timeout time.Duration, cond func() bool) {
 // auditTrail records the gateway's audit events.
 type auditTrail struct {
 	mu     sync.Mutex
-	events []kube.AuditEvent
+	events []audit.Record
 }
 
-func (a *auditTrail) record(ev kube.AuditEvent) error {
+func (a *auditTrail) record(ev audit.Record) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.events = append(a.events, ev)
 	return nil
 }
 
-func (a *auditTrail) last(event string) (kube.AuditEvent, bool) {
+func (a *auditTrail) last(event audit.Event) (audit.Record, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for i := len(a.events) - 1; i >= 0; i-- {
@@ -198,7 +200,7 @@ func (a *auditTrail) last(event string) (kube.AuditEvent, bool) {
 			return a.events[i], true
 		}
 	}
-	return kube.AuditEvent{}, false
+	return audit.Record{}, false
 }
 
 // countingAsker answers every step-up with a fixed answer and counts.
@@ -277,13 +279,13 @@ func (c *testClock) Advance(d time.Duration) {
 
 // Elevation sources of the test cluster.
 var (
-	srcImpersonate = kube.Elevation{Kind: kube.ElevationImpersonate, User: cluster.UserBreakGlass, Groups: []string{cluster.GroupBreakGlass}}
-	srcContext     = kube.Elevation{Kind: kube.ElevationContext, Context: cluster.ContextAdmin}
-	srcSA          = kube.Elevation{Kind: kube.ElevationServiceAccount, Namespace: cluster.BreakGlassNamespace, Name: cluster.BreakGlassSA}
+	srcImpersonate = profile.Elevation{Kind: profile.ElevationImpersonate, User: cluster.UserBreakGlass, Groups: []string{cluster.GroupBreakGlass}}
+	srcContext     = profile.Elevation{Kind: profile.ElevationContext, Context: cluster.ContextAdmin}
+	srcSA          = profile.Elevation{Kind: profile.ElevationServiceAccount, Namespace: cluster.BreakGlassNamespace, Name: cluster.BreakGlassSA}
 )
 
-func protected(e kube.Elevation) kube.ContextPolicy {
-	return kube.ContextPolicy{Protected: true, Window: 5 * time.Minute, Elevation: e}
+func protected(e profile.Elevation) profile.Policy {
+	return profile.Policy{Protected: true, Window: 5 * time.Minute, Elevation: e}
 }
 
 func grantSecrets(t testing.TB) []corev1.Secret {

@@ -12,13 +12,15 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
 
 func TestReadOnlyUserListsPodsThroughGateway(t *testing.T) {
-	h := startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{cluster.ContextProd: protected(srcSA)}})
+	h := startHarness(t, harnessOpts{policies: map[string]profile.Policy{cluster.ContextProd: protected(srcSA)}})
 	pods, err := h.client(t, cluster.ContextProd).CoreV1().Pods("shop").List(context.Background(), metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -27,7 +29,7 @@ func TestReadOnlyUserListsPodsThroughGateway(t *testing.T) {
 		t.Fatalf("listed %d pods in shop, want at least 3", len(pods.Items))
 	}
 	// A plain read never asks and never elevates.
-	if _, ok := h.audit.last(kube.EventRequestElevated); ok {
+	if _, ok := h.audit.last(audit.EventRequestElevated); ok {
 		t.Fatal("a read was elevated")
 	}
 	// The read-only user really is read-only through the gateway too, in an
@@ -46,7 +48,7 @@ func TestElevationSources(t *testing.T) {
 	cases := []struct {
 		name     string
 		context  string
-		source   kube.Elevation
+		source   profile.Elevation
 		base     string
 		elevated string
 	}{
@@ -57,7 +59,7 @@ func TestElevationSources(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			h := startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{tc.context: protected(tc.source)}})
+			h := startHarness(t, harnessOpts{policies: map[string]profile.Policy{tc.context: protected(tc.source)}})
 			cs := h.client(t, tc.context)
 
 			pod := aPod(t)
@@ -90,11 +92,11 @@ func TestElevationSources(t *testing.T) {
 				t.Fatalf("delete inside the window: %v", err)
 			}
 			poll(t, 30*time.Second, func() bool { return !podExists(t, pod) })
-			ev, ok := h.audit.last(kube.EventRequestElevated)
+			ev, ok := h.audit.last(audit.EventRequestElevated)
 			if !ok || ev.ElevatedIdentity != tc.elevated || ev.BaseIdentity != tc.base || ev.GrantID != grant.ID || ev.Name != pod {
 				t.Fatalf("elevated audit %+v, want %s acting for %s", ev, tc.elevated, tc.base)
 			}
-			if tc.source.Kind == kube.ElevationServiceAccount {
+			if tc.source.Kind == profile.ElevationServiceAccount {
 				if !strings.HasPrefix(ev.CredentialID, "secret "+cluster.BreakGlassNamespace+"/") {
 					t.Fatalf("credential id %q", ev.CredentialID)
 				}
@@ -120,7 +122,7 @@ func TestElevationSources(t *testing.T) {
 			if !podExists(t, pod2) {
 				t.Fatal("deleted after the deadline")
 			}
-			if tc.source.Kind == kube.ElevationServiceAccount {
+			if tc.source.Kind == profile.ElevationServiceAccount {
 				// The window's end deletes the Secret, which kills the token.
 				poll(t, 30*time.Second, func() bool { return !hasGrantSecret(t, grant.ID) })
 			}
@@ -140,7 +142,7 @@ func hasGrantSecret(t testing.TB, grantID string) bool {
 // A yes from the asker holds the request and then sends it elevated.
 func TestAskerYesSendsHeldRequest(t *testing.T) {
 	asker := &countingAsker{answer: true}
-	h := startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{cluster.ContextProd: protected(srcContext)}, asker: asker})
+	h := startHarness(t, harnessOpts{policies: map[string]profile.Policy{cluster.ContextProd: protected(srcContext)}, asker: asker})
 	pod := aPod(t)
 	if err := h.client(t, cluster.ContextProd).CoreV1().Pods("shop").Delete(context.Background(), pod, metav1.DeleteOptions{GracePeriodSeconds: new(int64)}); err != nil {
 		t.Fatalf("held delete: %v", err)
@@ -154,7 +156,7 @@ func TestAskerYesSendsHeldRequest(t *testing.T) {
 	}
 
 	// And a no refuses it.
-	h2 := startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{cluster.ContextProd: protected(srcContext)}, asker: &countingAsker{answer: false}})
+	h2 := startHarness(t, harnessOpts{policies: map[string]profile.Policy{cluster.ContextProd: protected(srcContext)}, asker: &countingAsker{answer: false}})
 	pod = aPod(t)
 	err := h2.client(t, cluster.ContextProd).CoreV1().Pods("shop").Delete(context.Background(), pod, metav1.DeleteOptions{})
 	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "declined") {
@@ -189,7 +191,7 @@ func TestServiceAccountTokenRejectedAfterSecretDeleted(t *testing.T) {
 
 // Windows are per context: prod's window does not open dev's or imp's.
 func TestWindowIsPerContext(t *testing.T) {
-	pols := map[string]kube.ContextPolicy{cluster.ContextProd: protected(srcSA), cluster.ContextImp: protected(srcImpersonate)}
+	pols := map[string]profile.Policy{cluster.ContextProd: protected(srcSA), cluster.ContextImp: protected(srcImpersonate)}
 	h := startHarness(t, harnessOpts{policies: pols})
 	if _, err := h.windows.Open(cluster.ContextProd, time.Minute); err != nil {
 		t.Fatal(err)

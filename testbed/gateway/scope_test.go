@@ -8,7 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/k9s-guard/k9s-guard/kube"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
@@ -20,10 +20,10 @@ import (
 func TestScopedGrantAgainstRealServer(t *testing.T) {
 	asker := &countingAsker{answer: false}
 	pol := protected(srcSA)
-	pol.Scope = kube.ScopeOperation
-	h := startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{cluster.ContextProd: pol}, asker: asker})
+	pol.Scope = profile.ScopeOperation
+	h := startHarness(t, harnessOpts{policies: map[string]profile.Policy{cluster.ContextProd: pol}, asker: asker})
 	a, b := aPod(t), aPod(t)
-	scope, _ := kube.KeyScope("kill", "pods", []kube.Target{{Namespace: "shop", Name: a}})
+	scope, _ := stepup.KeyScope("kill", "pods", []stepup.Target{{Namespace: "shop", Name: a}})
 	if _, err := h.windows.OpenScoped(cluster.ContextProd, time.Minute, scope, "keys"); err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +51,8 @@ func TestScopedGrantAgainstRealServer(t *testing.T) {
 func TestOneShotRevokedAgainstRealServer(t *testing.T) {
 	asker := &countingAsker{answer: true}
 	pol := protected(srcSA)
-	pol.Scope, pol.OneShot = kube.ScopeOperation, true
-	h := startHarness(t, harnessOpts{policies: map[string]kube.ContextPolicy{cluster.ContextProd: pol}, asker: asker})
+	pol.Scope, pol.OneShot = profile.ScopeOperation, true
+	h := startHarness(t, harnessOpts{policies: map[string]profile.Policy{cluster.ContextProd: pol}, asker: asker})
 	closed := make(chan stepup.CloseReason, 1)
 	h.windows.OnClose(func(_ stepup.Grant, why stepup.CloseReason) { closed <- why })
 	a := aPod(t)

@@ -32,7 +32,7 @@ import (
 	streamspdy "k8s.io/streaming/pkg/httpstream/spdy"
 	"k8s.io/streaming/pkg/httpstream/wsstream"
 
-	"github.com/k9s-guard/k9s-guard/kube"
+	"github.com/k9s-guard/k9s-guard/profile"
 )
 
 // The test cluster has no kubelet: exec, attach and port-forward cannot
@@ -223,8 +223,8 @@ func startStreamHarness(t *testing.T) *streamHarness {
 	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
 		t.Fatal(err)
 	}
-	h := startHarness(t, harnessOpts{kubeconfig: kc, policies: map[string]kube.ContextPolicy{
-		"fake-prod": protected(kube.Elevation{Kind: kube.ElevationImpersonate, User: "break-glass"}),
+	h := startHarness(t, harnessOpts{kubeconfig: kc, policies: map[string]profile.Policy{
+		"fake-prod": protected(profile.Elevation{Kind: profile.ElevationImpersonate, User: "break-glass"}),
 	}})
 	return &streamHarness{harness: h, up: up}
 }

@@ -33,7 +33,7 @@ import (
 
 	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/profile"
-	"github.com/k9s-guard/k9s-guard/stepup"
+	"github.com/k9s-guard/k9s-guard/stepup/otp"
 )
 
 // targets are the platforms every release ships.
@@ -529,8 +529,8 @@ func checkZap(t *testing.T, cask string) {
 	for _, file := range []string{
 		profile.DefaultPath(getenv),
 		audit.DefaultPath(getenv),
-		stepup.DefaultOTPStatePath(getenv),
-		stepup.DefaultSecretFile(getenv),
+		otp.DefaultStatePath(getenv),
+		otp.DefaultSecretFile(getenv),
 	} {
 		dir := filepath.Dir(file)
 		if filepath.Base(dir) != "k9s-guard" || !strings.HasPrefix(dir, home+"/") {

@@ -1,0 +1,108 @@
+package session
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/k9s-guard/k9s-guard/ui/overlay"
+)
+
+// What the session draws on the terminal itself, between K9s's frames: the
+// elevation status line, and the repaint of K9s's screen from the shadow
+// copy after the overlay.
+
+// statusLine describes the open windows for the indicator.
+func (s *session) statusLine() overlay.StatusLine {
+	var sl overlay.StatusLine
+	for _, g := range s.prot.windows.Grants() {
+		sl.Windows = append(sl.Windows, overlay.StatusWindow{Context: g.Context, Until: g.Deadline})
+	}
+	return sl
+}
+
+// paintStatus draws the elevation indicator over K9s's logo corner.
+func (s *session) paintStatus() {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	s.paintStatusLocked()
+}
+
+func (s *session) paintStatusLocked() {
+	if s.prompt == nil || s.prompt.active.Load() {
+		return
+	}
+	if !s.shadow.Modes().AltScreen {
+		// K9s has handed the terminal to a shell or an editor: their screen
+		// is not K9s's, and the guard does not draw on it.
+		return
+	}
+	cols, _ := s.shadow.Size()
+	if p := s.statusLine().Paint(s.cfg.Now(), cols); p != "" {
+		_, _ = s.out.DrawBetweenFrames(s.ownColors(p))
+	}
+}
+
+// clearStatus repaints the indicator's row from the shadow screen.
+// If K9s is mid-sequence it cannot be drawn now; the screen watcher tries
+// again on its next tick, so a closed window never leaves its indicator.
+func (s *session) clearStatus() {
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	s.statusStale.Store(true)
+	if s.prompt == nil || s.prompt.active.Load() {
+		return // the repaint after the overlay redraws the row anyway
+	}
+	rows := strings.Split(s.shadow.Render(), "\n")
+	if len(rows) == 0 {
+		return
+	}
+	if drawn, _ := s.out.DrawBetweenFrames([]byte(ansi.SaveCursor + ansi.CursorHomePosition + ansi.ResetStyle + rows[0] + ansi.ResetStyle + ansi.RestoreCursor)); drawn {
+		s.statusStale.Store(false)
+	}
+	s.paintStatusLocked()
+}
+
+// ownColors prepares what k9s-guard itself draws (the overlay, the status
+// line) for the terminal: with NO_COLOR set, colours are stripped and only
+// attributes such as bold and reverse remain. K9s's own screen, repainted
+// from the shadow copy, keeps whatever K9s chose.
+func (s *session) ownColors(text string) []byte {
+	if s.cfg.Getenv("NO_COLOR") == "" {
+		return []byte(text)
+	}
+	var b bytes.Buffer
+	w := &colorprofile.Writer{Forward: &b, Profile: colorprofile.Ascii}
+	_, _ = w.Write([]byte(text))
+	return b.Bytes()
+}
+
+// repaint redraws the whole K9s screen from the shadow copy (after the
+// overlay), then the status line, and puts the cursor back.
+func (s *session) repaint() []byte {
+	var b strings.Builder
+	b.WriteString(frame(s.shadow.Render()))
+	col, row, hidden := s.shadow.Cursor()
+	b.WriteString(ansi.CursorPosition(col+1, row+1))
+	if hidden {
+		b.WriteString(ansi.HideCursor)
+	} else {
+		b.WriteString(ansi.ShowCursor)
+	}
+	cols, _ := s.shadow.Size()
+	b.WriteString(s.statusLine().Paint(s.cfg.Now(), cols))
+	return []byte(b.String())
+}
+
+// frame turns a full-screen rendering into bytes that draw it row by row.
+// Each row is cleared before it is drawn, not after: after a full-width row
+// the cursor sits on the last column, and erasing there would eat it.
+func frame(screen string) string {
+	var b strings.Builder
+	for i, line := range strings.Split(screen, "\n") {
+		b.WriteString(ansi.CursorPosition(1, i+1) + ansi.ResetStyle + ansi.EraseEntireLine + line + ansi.ResetStyle)
+	}
+	return b.String()
+}

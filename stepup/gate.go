@@ -1,0 +1,359 @@
+// Package stepup decides when a K9s action needs a second factor and what
+// a right code grants: the gate holds a dangerous key in a protected
+// context until a passcode is proved, scopes say which requests a grant
+// covers, and windows keep the grants open for their time. How keys are
+// read is in stepup/keys, how passcodes are checked in stepup/otp.
+package stepup
+
+import (
+	"bytes"
+	"strings"
+	"time"
+
+	"github.com/k9s-guard/k9s-guard/profile"
+	"github.com/k9s-guard/k9s-guard/screen"
+	"github.com/k9s-guard/k9s-guard/stepup/keys"
+)
+
+// Screen is what the gate reads off the shadow screen; *screen.Shadow is
+// one. The gate asks only when a key may be an action, so navigation keys
+// never pay for a look.
+type Screen interface {
+	// Idle reports whether the emulator has applied all of K9s's output
+	// so far; only then is the screen read on the keystroke path, which
+	// must never wait for it.
+	Idle() bool
+	// Generation changes whenever the screen may have.
+	Generation() uint64
+	// StateNow reads K9s's state as the emulator has it, without waiting.
+	StateNow() screen.State
+	// State reads K9s's state once the emulator has caught up.
+	State() screen.State
+	// ActionRows are the marked rows, else the row under the cursor.
+	ActionRows() screen.Rows
+}
+
+// GateOptions configures a Gate.
+type GateOptions struct {
+	// Context is the context K9s starts in; "" if unknown.
+	Context string
+	// Now is the clock; it drives the Esc rule and the watcher's grace.
+	Now func() time.Time
+	// Policy returns the profile's rules for a context.
+	Policy func(context string) profile.Policy
+	// Windows are the open elevation windows.
+	Windows *Windows
+	// Screen is the shadow screen.
+	Screen Screen
+	// Prompting reports whether the passcode overlay is up; its keys are
+	// then the overlay's. Nil means never.
+	Prompting func() bool
+	// RelockKey is the byte that closes every window while one is open.
+	RelockKey byte
+}
+
+// Gate decides, key by key, what of the user's input goes to K9s: in a
+// protected context a dangerous key with no window covering it is held,
+// with everything typed after it, until a passcode is proved. It owns no
+// terminal and no timer: bytes and the screen come in, a Decision goes
+// out, and the caller writes the bytes and arms the timer it asks for.
+//
+// A Gate is not safe for concurrent use: the caller serialises Input,
+// Expire, Observe and Release with its writes to K9s, so that replayed
+// keys and new ones reach K9s in the order they were typed.
+type Gate struct {
+	opts     GateOptions
+	decoder  keys.Decoder
+	watcher  *keys.Watcher
+	held     []byte // the held key and what followed it in its read; nil when nothing is held
+	holding  bool
+	observed uint64 // screen generation last shown to the watcher
+}
+
+// NewGate returns a gate in K9s's start-up state.
+func NewGate(opts GateOptions) *Gate {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{Context: opts.Context, Now: opts.Now})}
+}
+
+// Decision is what to do with one read of input.
+type Decision struct {
+	// Overlay is input for the passcode overlay, which is up.
+	Overlay []byte
+	// Forward goes to K9s now. When Hold is set, it is what came before
+	// the held key.
+	Forward []byte
+	// Hold is set when a key must wait for a step-up. Until Release,
+	// input is dropped: nothing slips past the prompt to K9s.
+	Hold *Hold
+	// ExpireAfter, when positive, asks for a call to Expire after that
+	// long: a lone ESC is pending, and only silence makes it a key.
+	ExpireAfter time.Duration
+}
+
+// Hold is one step-up question raised by a key.
+type Hold struct {
+	Context  string
+	Action   string
+	Resource string
+	Target   string // "pod shop/cart-7c9d" when the screen names it
+	Source   string // the elevation source, for the overlay
+	Window   time.Duration
+	// Scope is what the grant will cover (nil: the whole context).
+	Scope *GrantScope
+	// Requests is the scope of what the key will send, whatever the
+	// profile's scope kind; Mapped is false when it sends nothing the
+	// gateway can foresee (a kubeconfig edit).
+	Requests *GrantScope
+	Mapped   bool
+	// Namespace and Name are set when the key acts on one object.
+	Namespace, Name string
+	// ConfirmName, when set, must be typed as well as the code.
+	ConfirmName string
+}
+
+// Input routes one read of the user's keystrokes.
+func (g *Gate) Input(p []byte) Decision {
+	if g.opts.Prompting != nil && g.opts.Prompting() {
+		return Decision{Overlay: p}
+	}
+	if g.holding {
+		return Decision{} // the overlay is about to open
+	}
+	if mayBeAction(p) && g.opts.Screen.Idle() {
+		// Otherwise the watcher goes by the keys and its last look.
+		g.observeNow()
+	}
+	// A lone ESC that has waited keys.EscDelay is a key of its own, read
+	// before p; its byte went to K9s when it arrived.
+	g.Expire()
+	carried := len(g.decoder.Pending())
+	_, ks := g.decoder.FeedAt(p, g.opts.Now())
+	// Each key's bytes in p: keys are contiguous, and the first may have
+	// begun in an earlier read (already forwarded).
+	var fwd []byte
+	offset := -carried
+	for _, k := range ks {
+		start, end := max(offset, 0), max(offset+len(k.Raw), 0)
+		offset += len(k.Raw)
+		if len(k.Raw) == 1 && k.Raw[0] == g.opts.RelockKey && len(g.opts.Windows.Grants()) > 0 {
+			// The re-lock key is k9s-guard's own while a window is open:
+			// it closes every window at once and never reaches K9s.
+			g.opts.Windows.CloseAll(CloseRelocked)
+			continue
+		}
+		v := g.watcher.Classify(k)
+		if v.ContextChanged {
+			g.ContextSwitched(v.NewContext)
+		}
+		if v.Dangerous() {
+			if h, ok := g.needsStepUp(v); ok {
+				g.holding = true
+				g.held = append([]byte(nil), p[start:]...)
+				return Decision{Forward: fwd, Hold: &h}
+			}
+		}
+		fwd = append(fwd, p[start:end]...)
+	}
+	// Bytes of a key not complete yet (a lone ESC, half a sequence) go to
+	// K9s now: the guard never delays typing.
+	d := Decision{Forward: append(fwd, p[max(offset, 0):]...)}
+	if len(g.decoder.Pending()) > 0 {
+		d.ExpireAfter = keys.EscDelay
+	}
+	return d
+}
+
+// Expire tells the watcher about a lone ESC once the silence after it
+// makes it a key (see keys.EscDelay); its byte went to K9s already.
+func (g *Gate) Expire() {
+	for _, k := range g.decoder.Expire(g.opts.Now()) {
+		g.watcher.Classify(k)
+	}
+}
+
+// Release ends a hold and returns the keys to replay: the held ones when
+// the step-up was granted (K9s then carries on as if the guard had not
+// been there), nothing when it was not.
+func (g *Gate) Release(granted bool) []byte {
+	held := g.held
+	g.held, g.holding = nil, false
+	if !granted {
+		return nil
+	}
+	return held
+}
+
+// Observe brings the watcher in step with the screen.
+func (g *Gate) Observe(st screen.State) {
+	if st.Known {
+		g.watcher.Observe(watcherState(st))
+	}
+}
+
+// ContextSwitched closes the windows the profile closes when K9s leaves
+// their context, whether the keys or the screen said so. It touches only
+// the windows, which are safe for concurrent use.
+func (g *Gate) ContextSwitched(to string) {
+	for _, gr := range g.opts.Windows.Grants() {
+		if gr.Context != to && g.opts.Policy(gr.Context).CloseOnContextSwitch {
+			g.opts.Windows.Close(gr.Context, CloseContextSwitch)
+		}
+	}
+}
+
+// mayBeAction reports whether p holds a key that is an action in some K9s
+// view; only then is the screen re-read before classifying.
+func mayBeAction(p []byte) bool {
+	return bytes.ContainsAny(p, "\x04\x0b\x0ceEsSaAtTzZrRiIcCuUFxXdD\r:/\x1b")
+}
+
+// observeNow shows the watcher what K9s has drawn, if anything was drawn
+// since the last look (a dialog that just closed).
+func (g *Gate) observeNow() {
+	gen := g.opts.Screen.Generation()
+	if gen == g.observed {
+		return
+	}
+	g.observed = gen
+	g.Observe(g.opts.Screen.StateNow())
+}
+
+// needsStepUp decides whether a dangerous key must wait for a passcode.
+// Under scope "operation" an open window lets the key through only when
+// its grant covers what the key will do (the objects under the cursor, or
+// every marked row); anything else prompts again.
+func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
+	ctxName := v.Context
+	if ctxName == "" {
+		ctxName = g.watcher.Context()
+	}
+	if ctxName == "" {
+		// Unknown context: the gateway, which always knows, enforces.
+		return Hold{}, false
+	}
+	pol := g.opts.Policy(ctxName)
+	if !pol.Protected || !pol.Requires(v.Action) {
+		return Hold{}, false
+	}
+	targets := g.keyTargets()
+	keyScope, mapped := KeyScope(v.Action, v.Resource, targets)
+	if !mapped {
+		// Nothing the gateway will see: the grant covers no request.
+		keyScope = &GrantScope{Action: v.Action}
+	}
+	var scope *GrantScope
+	if pol.Scope == profile.ScopeOperation {
+		scope = keyScope
+	}
+	if gr, open := g.opts.Windows.Active(ctxName); open && ScopeWithin(gr.Scope, scope) {
+		return Hold{}, false
+	}
+	h := Hold{
+		Context: ctxName, Action: v.Action, Resource: v.Resource, Target: describeTargets(v.Resource, targets),
+		Source: pol.Elevation.String(), Window: pol.Window, Scope: scope, Requests: keyScope, Mapped: mapped,
+	}
+	if len(targets) == 1 {
+		h.Namespace, h.Name = targets[0].Namespace, targets[0].Name
+	}
+	if names := keyScope.Names; len(names) > 0 && needsConfirmName(pol, v.Action, v.Resource) {
+		h.ConfirmName = strings.Join(names, " ")
+	}
+	return h, true
+}
+
+// needsConfirmName reports whether the profile wants the object's name
+// typed for this action on this resource.
+func needsConfirmName(pol profile.Policy, action, resource string) bool {
+	names := []string{action}
+	if action == "delete" || action == "kill" {
+		names = append(names, profile.DeleteAction(resource))
+	}
+	for _, n := range names {
+		if pol.NeedsConfirmName(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyTargets reads the objects a key press acts on off the screen: every
+// marked row if any, else the row under the cursor; the namespace from the
+// view title, or the row's NAMESPACE column in an all-namespaces view. A
+// name that cannot be read leaves it out (the scope is then too narrow,
+// never too wide).
+func (g *Gate) keyTargets() []Target {
+	st := g.opts.Screen.State()
+	switch st.Resource {
+	case "describe", "yaml", "logs":
+		// One object, named in the title: "describe(shop/web)", "yaml(node-1)".
+		if st.Namespace == "" {
+			return nil
+		}
+		if ns, name, ok := strings.Cut(st.Namespace, "/"); ok {
+			return []Target{{Namespace: ns, Name: name}}
+		}
+		return []Target{{Name: st.Namespace}}
+	}
+	rows := g.opts.Screen.ActionRows()
+	ns := st.Namespace
+	var out []Target
+	for i := range rows.Rows {
+		name := rows.Column(i, "NAME")
+		if name == "" {
+			return nil
+		}
+		if st.Resource == "namespaces" {
+			// K9s marks favourite namespaces "+" and the current one "(*)".
+			name = strings.TrimSuffix(strings.TrimSuffix(name, "(*)"), "+")
+		}
+		t := Target{Name: name, Namespace: ns}
+		switch ns {
+		case "all", "-", "":
+			t.Namespace = rows.Column(i, "NAMESPACE")
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// describeTargets names the objects a key acts on, as the screen shows
+// them: "pod shop/web-1", "pods shop/a, shop/b".
+func describeTargets(resource string, targets []Target) string {
+	if len(targets) == 0 {
+		return resource
+	}
+	var names []string
+	for _, t := range targets {
+		n := t.Name
+		if t.Namespace != "" && resource != "namespaces" {
+			n = t.Namespace + "/" + n
+		}
+		names = append(names, n)
+	}
+	what := profile.Singular(resource)
+	if len(names) > 1 {
+		what = resource
+	}
+	return what + " " + strings.Join(names, ", ")
+}
+
+// watcherState is the watcher's reading of what the shadow screen shows.
+func watcherState(st screen.State) keys.ScreenState {
+	out := keys.ScreenState{Context: st.Context, Resource: keys.CanonicalResource(st.Resource), Known: st.Known}
+	switch {
+	case st.Suspended:
+		out.Mode = keys.ModeSuspended
+	case st.Mode == screen.ModeDialog:
+		out.Mode = keys.ModeDialog
+	case st.Mode == screen.ModePrompt:
+		out.Mode = keys.ModePrompt
+	case st.Mode == screen.ModeFilter:
+		out.Mode = keys.ModeFilter
+	case st.Mode == screen.ModeNormal:
+		out.Mode = keys.ModeNormal
+	}
+	return out
+}

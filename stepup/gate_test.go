@@ -1,0 +1,339 @@
+package stepup
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/k9s-guard/k9s-guard/profile"
+	"github.com/k9s-guard/k9s-guard/screen"
+)
+
+// gateScreen is a shadow screen made by hand.
+type gateScreen struct {
+	st   screen.State
+	rows screen.Rows
+	gen  uint64
+	busy bool // the emulator has output it has not applied yet
+}
+
+func (s *gateScreen) Idle() bool              { return !s.busy }
+func (s *gateScreen) Generation() uint64      { return s.gen }
+func (s *gateScreen) StateNow() screen.State  { return s.st }
+func (s *gateScreen) State() screen.State     { return s.st }
+func (s *gateScreen) ActionRows() screen.Rows { return s.rows }
+
+const relock = 0x1d // Ctrl-], as overlay.RelockKey
+
+// gatePolicy protects "prod" (scope operation) and "prod-wide" (scope
+// context); "dev" is not protected.
+func gatePolicy(ctx string) profile.Policy {
+	pol := profile.Policy{
+		Context: ctx, Protected: true, Actions: []string{profile.ClassWrites, profile.ClassSensitive},
+		Window: 5 * time.Minute, Elevation: profile.Elevation{Kind: profile.ElevationContext, Context: "prod-admin"},
+		CloseOnContextSwitch: true, Scope: profile.ScopeOperation,
+		ConfirmName: []string{"delete-namespace"},
+	}
+	switch ctx {
+	case "prod":
+	case "prod-wide":
+		pol.Scope = profile.ScopeContext
+	default:
+		pol = profile.Policy{Context: ctx}
+	}
+	return pol
+}
+
+func podsView(ctx, ns string, rows ...[]string) *gateScreen {
+	return &gateScreen{
+		st:   screen.State{Known: true, Context: ctx, Resource: "pods", Namespace: ns, Mode: screen.ModeNormal, Count: len(rows)},
+		rows: screen.Rows{Header: []string{"NAME", "READY", "STATUS"}, Rows: rows},
+		gen:  1,
+	}
+}
+
+// gateStep is one thing that happens to the gate, after the clock moved
+// by after: a read of input, the Esc timer firing, the end of a hold, or
+// the screen changing.
+type gateStep struct {
+	after   time.Duration
+	in      string
+	expire  bool
+	release string // "granted" or "denied"
+	screen  *screen.State
+	busy    bool // with screen: the emulator is still applying it
+}
+
+func in(s string) gateStep                       { return gateStep{in: s} }
+func inAfter(d time.Duration, s string) gateStep { return gateStep{after: d, in: s} }
+
+func TestGate(t *testing.T) {
+	cart := []string{"cart-1", "1/1", "Running"}
+	cases := []struct {
+		name      string
+		ctx       string      // the context K9s started in
+		screen    *gateScreen // nil: pods in prod/shop with cart-1 under the cursor
+		window    string      // "": none; "context": a whole-context grant; "kill cart-1": a grant for that
+		prompting bool
+		steps     []gateStep
+		// What K9s received, in order (forwarded and replayed), what the
+		// overlay received, the hold raised ("action target"), and the
+		// contexts with a window open at the end.
+		wantK9s     string
+		wantOverlay string
+		wantHold    string
+		wantConfirm string
+		wantScope   string
+		wantWindows string
+	}{
+		{name: "Ctrl-K on a pod in a protected context is held",
+			steps: []gateStep{in("\x0b")}, wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+		{name: "navigation passes", steps: []gateStep{in("jjk\x1b[A")}, wantK9s: "jjk\x1b[A"},
+		{name: "an unprotected context passes", ctx: "dev", screen: podsView("dev", "shop", cart),
+			steps: []gateStep{in("\x0b")}, wantK9s: "\x0b"},
+		{name: "an unknown context is left to the gateway", ctx: "-", screen: podsView("", "shop", cart),
+			steps: []gateStep{in("\x0b")}, wantK9s: "\x0b"},
+		{name: "keys before the held key go to K9s, the rest waits with it",
+			steps: []gateStep{in("jj\x0bkk")}, wantK9s: "jj", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+		{name: "input while held is dropped, and the held keys are replayed after a grant",
+			steps:   []gateStep{in("j\x0bk"), in("zzz"), {release: "granted"}, in("j")},
+			wantK9s: "j" + "\x0bk" + "j", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+		{name: "a denied step-up replays nothing",
+			steps:   []gateStep{in("\x0bk"), {release: "denied"}, in("j")},
+			wantK9s: "j", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+		{name: "keys during a prompt go to the overlay, never to K9s", prompting: true,
+			steps: []gateStep{in("12\x0b3456\r")}, wantOverlay: "12\x0b3456\r"},
+
+		// Esc timing: tcell takes ESC as Alt only when the next byte comes
+		// within 50 ms (bee7542).
+		{name: "Esc then :ctx dev typed later is not Alt", window: "context",
+			steps:   []gateStep{in("\x1b"), inAfter(60*time.Millisecond, ":ctx dev\r"), in("\x0b")},
+			wantK9s: "\x1b:ctx dev\r\x0b", wantWindows: ""},
+		{name: "Esc resolved by the timer, then :ctx dev", window: "context",
+			steps:   []gateStep{in("\x1b"), {after: 50 * time.Millisecond, expire: true}, inAfter(time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:ctx dev\r", wantWindows: ""},
+		{name: "the timer does not resolve an ESC before 50 ms of silence",
+			steps:   []gateStep{in("\x1b"), {after: 40 * time.Millisecond, expire: true}, inAfter(5*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:c", wantHold: "transfer pod shop/cart-1", wantScope: "connect pods/exec shop/cart-1"},
+		{name: "Esc and : within 50 ms are Alt-:, so the letters are commands",
+			steps:   []gateStep{in("\x1b"), inAfter(10*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:c", wantHold: "transfer pod shop/cart-1", wantScope: "connect pods/exec shop/cart-1"},
+
+		// Escape sequences split across reads.
+		{name: "a split arrow key passes whole",
+			steps: []gateStep{in("\x1b["), in("A")}, wantK9s: "\x1b[A"},
+		{name: "a split sequence, then a dangerous key in the same read",
+			steps: []gateStep{in("\x1b["), in("A\x0bj")}, wantK9s: "\x1b[A", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+		{name: "a key with a modifier split after ESC [ 1 ;",
+			steps: []gateStep{in("\x1b[1;"), in("5A")}, wantK9s: "\x1b[1;5A"},
+
+		// Paste: the keys in it are classified; the paste is held as a unit.
+		{name: "a bracketed paste holding an edit key is held whole",
+			steps:   []gateStep{in("\x1b[200~hello\x1b[201~"), {release: "granted"}},
+			wantK9s: "\x1b[200~hello\x1b[201~", wantHold: "edit pod shop/cart-1", wantScope: "update pods shop/cart-1"},
+		{name: "a paste into the command prompt is text", window: "context",
+			steps:   []gateStep{in(":"), in("\x1b[200~ctx dev\x1b[201~"), in("\r")},
+			wantK9s: ":\x1b[200~ctx dev\x1b[201~\r", wantWindows: ""},
+
+		// Re-lock.
+		{name: "Ctrl-] closes the windows and never reaches K9s", window: "context",
+			steps: []gateStep{in("j\x1dk")}, wantK9s: "jk", wantWindows: ""},
+		{name: "Ctrl-] with no window open is K9s's", steps: []gateStep{in("\x1d")}, wantK9s: "\x1d"},
+
+		// Windows and scopes.
+		{name: "a grant for exactly this kill lets it through", window: "kill cart-1",
+			steps: []gateStep{in("\x0b")}, wantK9s: "\x0b", wantWindows: "prod"},
+		{name: "a grant for another pod prompts again", window: "kill cart-1",
+			screen: podsView("prod", "shop", []string{"cart-2", "1/1", "Running"}),
+			steps:  []gateStep{in("\x0b")}, wantHold: "kill pod shop/cart-2", wantScope: "delete pods shop/cart-2", wantWindows: "prod"},
+		{name: "a grant for a kill does not cover an edit", window: "kill cart-1",
+			steps: []gateStep{in("e")}, wantHold: "edit pod shop/cart-1", wantScope: "update pods shop/cart-1", wantWindows: "prod"},
+		{name: "under scope context any window covers everything", ctx: "prod-wide", window: "context",
+			screen: podsView("prod-wide", "shop", cart),
+			steps:  []gateStep{in("\x0be")}, wantK9s: "\x0be", wantWindows: "prod-wide"},
+		{name: "under scope context the hold has no scope", ctx: "prod-wide",
+			screen: podsView("prod-wide", "shop", cart),
+			steps:  []gateStep{in("\x0b")}, wantHold: "kill pod shop/cart-1", wantScope: "every write and sensitive request"},
+
+		// What the key acts on: marked rows, else the cursor row.
+		{name: "marked rows are the targets",
+			screen: func() *gateScreen {
+				s := podsView("prod", "shop", []string{"a", "1/1"}, []string{"b", "1/1"})
+				s.rows.Marked = true
+				return s
+			}(),
+			steps: []gateStep{in("\x04")}, wantHold: "delete pods shop/a, shop/b", wantScope: "delete pods shop/a, shop/b"},
+		{name: "all namespaces: the NAMESPACE column",
+			screen: &gateScreen{gen: 1,
+				st:   screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "all", Mode: screen.ModeNormal},
+				rows: screen.Rows{Header: []string{"NAMESPACE", "NAME"}, Rows: [][]string{{"pay", "api-1"}}}},
+			steps: []gateStep{in("\x0b")}, wantHold: "kill pod pay/api-1", wantScope: "delete pods pay/api-1"},
+		{name: "a row without a readable name names nothing (too narrow, never too wide)",
+			screen: &gateScreen{gen: 1,
+				st:   screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal},
+				rows: screen.Rows{Header: []string{"READY"}, Rows: [][]string{{"1/1"}}}},
+			steps: []gateStep{in("\x0b")}, wantHold: "kill pods", wantScope: "delete pods"},
+		{name: "deleting the current namespace asks for its name",
+			screen: &gateScreen{gen: 1,
+				st:   screen.State{Known: true, Context: "prod", Resource: "namespaces", Mode: screen.ModeNormal},
+				rows: screen.Rows{Header: []string{"NAME", "STATUS"}, Rows: [][]string{{"shop(*)", "Active"}}}},
+			steps: []gateStep{in("\x04")}, wantHold: "delete namespace shop", wantConfirm: "shop", wantScope: "delete namespaces shop"},
+		{name: "a plural resource's one object is named singular",
+			screen: &gateScreen{gen: 1,
+				st:   screen.State{Known: true, Context: "prod", Resource: "ingresses", Namespace: "shop", Mode: screen.ModeNormal},
+				rows: screen.Rows{Header: []string{"NAME"}, Rows: [][]string{{"web"}}}},
+			steps: []gateStep{in("\x04")}, wantHold: "delete ingress shop/web", wantScope: "delete ingresses.networking.k8s.io shop/web"},
+
+		// The screen: dialogs, and not waiting for the emulator.
+		{name: "in a K9s dialog keys answer it",
+			screen: func() *gateScreen {
+				s := podsView("prod", "shop", cart)
+				s.st.Mode = screen.ModeDialog
+				return s
+			}(),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		{name: "a busy emulator is not waited for: the last look stands",
+			steps:   []gateStep{in("c"), {screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}, busy: true}, in("\x04")},
+			wantK9s: "c", wantHold: "delete pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+		{name: "a dialog drawn since the last look is seen before the key",
+			steps:   []gateStep{in("c"), {screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("\x04")},
+			wantK9s: "c\x04"},
+		{name: "a K9s shell owns the keys: Ctrl-D is EOF there",
+			screen: func() *gateScreen {
+				s := podsView("prod", "shop", cart)
+				s.st.Suspended = true
+				return s
+			}(),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+
+		// Context switches seen from the keys.
+		{name: ":ctx dev closes prod's window and the next kill is dev's", window: "context",
+			steps: []gateStep{in(":ctx dev\r"), in("\x0b")}, wantK9s: ":ctx dev\r\x0b", wantWindows: ""},
+		{name: "a command for another context closes the window", window: "context",
+			steps: []gateStep{in(":pods @dev\r")}, wantK9s: ":pods @dev\r", wantWindows: ""},
+		{name: "typing in the filter is text", steps: []gateStep{in("/kill\r")}, wantK9s: "/kill\r"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newWindowTestClock()
+			windows := NewWindows(clock)
+			sc := tc.screen
+			if sc == nil {
+				sc = podsView("prod", "shop", cart)
+			}
+			ctx := tc.ctx
+			switch ctx {
+			case "":
+				ctx = "prod"
+			case "-":
+				ctx = ""
+			}
+			gate := NewGate(GateOptions{
+				Context: ctx, Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: sc,
+				Prompting: func() bool { return tc.prompting }, RelockKey: relock,
+			})
+			switch {
+			case tc.window == "context":
+				if _, err := windows.Open(ctx, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+			case tc.window != "":
+				s, _ := KeyScope("kill", "pods", []Target{{Namespace: "shop", Name: strings.Fields(tc.window)[1]}})
+				if _, err := windows.OpenScoped(ctx, time.Minute, s, "test"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var k9s, overlay strings.Builder
+			var hold *Hold
+			for _, st := range tc.steps {
+				clock.Advance(st.after)
+				switch {
+				case st.screen != nil:
+					sc.st, sc.gen, sc.busy = *st.screen, sc.gen+1, st.busy
+				case st.expire:
+					gate.Expire()
+				case st.release != "":
+					k9s.Write(gate.Release(st.release == "granted"))
+				default:
+					d := gate.Input([]byte(st.in))
+					k9s.Write(d.Forward)
+					overlay.Write(d.Overlay)
+					if d.Hold != nil {
+						if hold != nil {
+							t.Fatalf("a second hold while one is pending: %+v", d.Hold)
+						}
+						hold = d.Hold
+					}
+					if want := len(gate.decoder.Pending()) > 0; (d.ExpireAfter > 0) != want {
+						t.Errorf("ExpireAfter = %v with pending %q", d.ExpireAfter, gate.decoder.Pending())
+					}
+				}
+			}
+			if got := k9s.String(); got != tc.wantK9s {
+				t.Errorf("K9s got %q, want %q", got, tc.wantK9s)
+			}
+			if got := overlay.String(); got != tc.wantOverlay {
+				t.Errorf("overlay got %q, want %q", got, tc.wantOverlay)
+			}
+			var gotHold, gotConfirm, gotScope string
+			if hold != nil {
+				gotHold, gotConfirm, gotScope = hold.Action+" "+hold.Target, hold.ConfirmName, ScopeString(hold.Scope)
+				if hold.Context != ctx || hold.Window != 5*time.Minute || hold.Source != "context prod-admin" {
+					t.Errorf("hold for %q, %s, source %q", hold.Context, hold.Window, hold.Source)
+				}
+			}
+			if gotHold != tc.wantHold {
+				t.Errorf("hold = %q, want %q", gotHold, tc.wantHold)
+			}
+			if gotConfirm != tc.wantConfirm {
+				t.Errorf("confirm name = %q, want %q", gotConfirm, tc.wantConfirm)
+			}
+			if tc.wantHold != "" && gotScope != tc.wantScope {
+				t.Errorf("scope = %q, want %q", gotScope, tc.wantScope)
+			}
+			var open []string
+			for _, g := range windows.Grants() {
+				open = append(open, g.Context)
+			}
+			if got := strings.Join(open, " "); got != tc.wantWindows {
+				t.Errorf("open windows = %q, want %q", got, tc.wantWindows)
+			}
+		})
+	}
+}
+
+// The held keys are the gate's copy: the input buffer the pty pump reuses
+// for its next read must not change what is replayed.
+func TestGateHoldOwnsItsKeys(t *testing.T) {
+	clock := newWindowTestClock()
+	gate := NewGate(GateOptions{Context: "prod", Now: clock.Now, Policy: gatePolicy, Windows: NewWindows(clock),
+		Screen: podsView("prod", "shop", []string{"cart-1"}), RelockKey: relock})
+	buf := []byte("\x0bjk")
+	if d := gate.Input(buf); d.Hold == nil {
+		t.Fatal("Ctrl-K not held")
+	}
+	copy(buf, "xxx")
+	if got := string(gate.Release(true)); got != "\x0bjk" {
+		t.Errorf("replayed %q, want the keys as typed", got)
+	}
+	if got := gate.Release(true); got != nil {
+		t.Errorf("a second release replayed %q", got)
+	}
+}
+
+// A context switch seen on the screen (a hotkey, the :ctx view) closes
+// windows just as one seen from the keys.
+func TestGateContextSwitchedClosesOnlyOtherContexts(t *testing.T) {
+	clock := newWindowTestClock()
+	windows := NewWindows(clock)
+	gate := NewGate(GateOptions{Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: podsView("prod", "shop")})
+	for _, c := range []string{"prod", "prod-wide"} {
+		if _, err := windows.Open(c, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gate.ContextSwitched("prod")
+	if g := windows.Grants(); len(g) != 1 || g[0].Context != "prod" {
+		t.Errorf("open after switching to prod: %+v", g)
+	}
+}

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package stepup
-
-import "io/fs"
-
-// otpCheckOwner is a no-op where file ownership is not a uid.
-func otpCheckOwner(fs.FileInfo) error { return nil }
