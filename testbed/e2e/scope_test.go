@@ -310,15 +310,20 @@ func TestScopedKillOfMarkedPods(t *testing.T) {
 	env := guardedEnv(t, scopedProfile)
 	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "pods")
 	waitPods(t, term)
+	// K9s draws the table in several writes: wait for the rows, not the
+	// first of them.
 	var pods []string
-	for _, l := range term.Lines() {
-		f := strings.Fields(strings.Trim(l, "│ "))
-		if len(f) > 3 && (strings.HasPrefix(f[0], "cart-") || strings.HasPrefix(f[0], "web-")) {
-			pods = append(pods, f[0])
+	if err := term.WaitFor("3 pods on screen", 15*time.Second, func(string) bool {
+		pods = pods[:0]
+		for _, l := range term.Lines() {
+			f := strings.Fields(strings.Trim(l, "│ "))
+			if len(f) > 3 && (strings.HasPrefix(f[0], "cart-") || strings.HasPrefix(f[0], "web-")) {
+				pods = append(pods, f[0])
+			}
 		}
-	}
-	if len(pods) < 3 {
-		t.Fatalf("want 3 pods on screen:\n%s", term.Screen())
+		return len(pods) >= 3
+	}); err != nil {
+		t.Fatal(err)
 	}
 	// Mark the first row, move down, mark the second; each key is typed
 	// once K9s has drawn the last one's effect.
