@@ -45,10 +45,13 @@ unit: ## unit tests only (no cluster, no K9s)
 e2e: tools build ## end-to-end tests only
 	cd testbed && go test -count=1 -timeout 20m ./e2e/...
 
-lint: ## gofmt, go vet, go mod tidy check
+lint: ## gofmt, go vet, go mod tidy check (both modules), golangci-lint (pinned in go.mod)
 	@test -z "$$(gofmt -l . | tee /dev/stderr)"
 	go vet ./...
 	cd testbed && go vet ./...
+	go mod tidy -diff
+	cd testbed && go mod tidy -diff
+	go tool golangci-lint run ./...
 
 fmt: ## format the code
 	gofmt -w .

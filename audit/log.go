@@ -95,7 +95,7 @@ func Open(path string, opts Options) (*Log, error) {
 		return nil, fmt.Errorf("open audit log: lock %s: %w", l.lock.Path(), err)
 	}
 	last, _, err := tailHash(f)
-	l.lock.Unlock()
+	_ = l.lock.Unlock() // closing the lock file releases it too
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("open audit log: %w", err)
@@ -135,7 +135,7 @@ func openFile(path string) (*os.File, error) {
 		// Make the new directory entry durable too, or a crash could lose
 		// the file together with the records fsynced into it.
 		if d, err := os.Open(filepath.Dir(path)); err == nil {
-			d.Sync()
+			_ = d.Sync() // best effort: the file itself is fsynced on every record
 			d.Close()
 		}
 	}
@@ -250,7 +250,7 @@ func (l *Log) rollback(fi fs.FileInfo, size int64) string {
 	if err := l.f.Truncate(size); err != nil {
 		return fmt.Sprintf(" (removing the partial record failed: %v; verify will report it as torn)", err)
 	}
-	l.f.Sync()
+	_ = l.f.Sync() // best effort: the truncation is already done
 	return " (nothing was recorded)"
 }
 

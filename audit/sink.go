@@ -167,7 +167,7 @@ func (s *SyslogSink) Send(line []byte, r Record) error {
 				return fmt.Errorf("dial: %w", err)
 			}
 		}
-		s.conn.SetWriteDeadline(time.Now().Add(syslogTimeout))
+		_ = s.conn.SetWriteDeadline(time.Now().Add(syslogTimeout)) // a failed write reports it
 		if _, err = s.conn.Write(msg); err == nil {
 			return nil
 		}

@@ -132,7 +132,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			if rep.Records != tc.records {
 				t.Errorf("records = %d, want %d", rep.Records, tc.records)
 			}
-			if fmt.Sprint(rep.Torn) != fmt.Sprint(tc.torn) && !(len(rep.Torn) == 0 && len(tc.torn) == 0) {
+			if fmt.Sprint(rep.Torn) != fmt.Sprint(tc.torn) && (len(rep.Torn) != 0 || len(tc.torn) != 0) {
 				t.Errorf("torn = %v, want %v", rep.Torn, tc.torn)
 			}
 			if tc.line == 0 {

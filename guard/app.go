@@ -11,14 +11,16 @@ import (
 	"os"
 	"time"
 
+	"github.com/k9s-guard/k9s-guard/guard/session"
 	"github.com/k9s-guard/k9s-guard/profile"
 )
 
 // Exit codes of k9s-guard's own making; a K9s session passes K9s's code
 // through instead.
 const (
-	exitFailure = 1 // something went wrong
-	exitUsage   = 2 // the command line, the profile or the environment needs fixing
+	exitFailure   = session.ExitFailure
+	exitUsage     = session.ExitUsage
+	exitCancelled = session.ExitCancelled
 )
 
 // App carries everything the program takes from its surroundings, so that

@@ -220,7 +220,7 @@ func (a *App) auditVerify(o auditFlags) error {
 		for _, p := range rep.Problems[1:] {
 			fmt.Fprintf(a.Stdout, "  also %s\n", p)
 		}
-		return &ExitError{Code: 1, Err: fmt.Errorf("audit chain broken at line %d of %s", first.Line, path)}
+		return &ExitError{Code: exitFailure, Err: fmt.Errorf("audit chain broken at line %d of %s", first.Line, path)}
 	}
 	last := rep.Last
 	if last == "" {
@@ -232,7 +232,7 @@ func (a *App) auditVerify(o auditFlags) error {
 	}
 	fmt.Fprintf(a.Stdout, "%s: chain holds%s: %d %s, last hash %s\n", path, across, rep.Records, plural(rep.Records, "record"), last)
 	if o.strict && len(rep.Torn) > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d torn %s in %s (--strict)", len(rep.Torn), plural(len(rep.Torn), "line"), path)}
+		return &ExitError{Code: exitFailure, Err: fmt.Errorf("%d torn %s in %s (--strict)", len(rep.Torn), plural(len(rep.Torn), "line"), path)}
 	}
 	return nil
 }

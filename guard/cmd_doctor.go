@@ -96,7 +96,7 @@ func (a *App) runDoctor(ctx context.Context, o doctorFlags) error {
 	}
 	failed := printDoctor(a.Stdout, ds)
 	if failed > 0 {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%d of %d protected contexts failed the checks", failed, len(ds))}
+		return &ExitError{Code: exitFailure, Err: fmt.Errorf("%d of %d protected contexts failed the checks", failed, len(ds))}
 	}
 	return nil
 }

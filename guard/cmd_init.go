@@ -82,7 +82,7 @@ func (a *App) runInit(ctx context.Context, target, kubeconfig string) error {
 	// a check and the write.
 	f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return &ExitError{Code: 1, Err: fmt.Errorf("%s already exists; init never overwrites a profile: edit it, or move it away and run init again", target)}
+		return &ExitError{Code: exitFailure, Err: fmt.Errorf("%s already exists; init never overwrites a profile: edit it, or move it away and run init again", target)}
 	}
 	if err != nil {
 		return fmt.Errorf("create profile: %w", err)

@@ -228,7 +228,7 @@ func (a *App) otpEnroll(cmd *cobra.Command, o otpFlags) error {
 		return nil
 	case done.Aborted():
 		fmt.Fprintln(a.Stderr, "enrolment cancelled; nothing was saved")
-		return &ExitError{Code: 130}
+		return &ExitError{Code: exitCancelled}
 	default:
 		return errors.New("enrolment ended before a code was confirmed; nothing was saved")
 	}
@@ -315,7 +315,7 @@ func (a *App) otpStatus(o otpFlags) error {
 	_, err = t.store.Load(t.account)
 	if errors.Is(err, otp.ErrNoSecret) {
 		fmt.Fprintf(a.Stdout, "no secret enrolled for %s (looked in the %s)\nrun: k9s-guard otp enroll\n", t.account, t.where)
-		return &ExitError{Code: 1}
+		return &ExitError{Code: exitFailure}
 	}
 	if err != nil {
 		return err

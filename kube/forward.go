@@ -15,7 +15,7 @@ import (
 	"strings"
 	"sync"
 
-	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/apimachinery/pkg/util/httpstream" //nolint:staticcheck // the alias client-go v0.37 itself still takes; k8s.io/streaming would be one more module for the same types
 	"k8s.io/apimachinery/pkg/util/proxy"
 
 	"github.com/k9s-guard/k9s-guard/stepup"

@@ -168,7 +168,7 @@ func (p *proxyDialer) connect(ctx context.Context, pu *url.URL, addr string) (ne
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
-		defer conn.SetDeadline(time.Time{})
+		defer func() { _ = conn.SetDeadline(time.Time{}) }()
 	}
 	if err := req.Write(conn); err != nil {
 		conn.Close()
@@ -210,11 +210,6 @@ func (u *upstream) whoAmI(ctx context.Context) string {
 		u.identity = r.Status.UserInfo.Username
 	})
 	return u.identity
-}
-
-// clientset returns a typed client over the upstream's transport.
-func (u *upstream) clientset() (*kubernetes.Clientset, error) {
-	return kubernetes.NewForConfigAndClient(rest.CopyConfig(u.cfg), &http.Client{Transport: u.rt})
 }
 
 // closeIdle drops pooled connections, e.g. once a short-lived token is revoked.

@@ -159,7 +159,7 @@ func TestAuditViewNoMatches(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "no records match") || !strings.Contains(s, "0 of 5 records") {
 		t.Fatalf("no matches:\n%s", s)
 	}
-	m = press(m, "enter") // nothing to show; must not panic
+	_ = press(m, "enter") // nothing to show; must not panic
 }
 
 // Attack: terminal escape injection — an object name or API server message

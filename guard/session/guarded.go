@@ -24,7 +24,6 @@ type protection struct {
 	otpErr   error
 	windows  *stepup.Windows
 	gw       *kube.Gateway
-	asker    kube.Asker
 }
 
 // askerProxy lets the gateway start before the prompter exists. The

@@ -71,6 +71,14 @@ type OTP struct {
 	Err error
 }
 
+// Exit codes of k9s-guard's own making; a K9s session that ran passes
+// K9s's own code through instead.
+const (
+	ExitFailure   = 1   // something went wrong
+	ExitUsage     = 2   // the command line, the profile or the environment needs fixing
+	ExitCancelled = 130 // a passcode prompt or an enrolment was cancelled
+)
+
 // session is one run of K9s under the guard.
 type session struct {
 	cfg    Config
@@ -134,7 +142,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	sessionID := newSessionID()
 	prot, asker, err := setUpProtection(ctx, cfg, sessionID)
 	if err != nil {
-		return 2, err
+		return ExitUsage, err
 	}
 	s.prot = prot
 	defer prot.close()
@@ -160,7 +168,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	size := cfg.Size
 	s.child, err = pty.Start(cfg.K9s, args, env, size)
 	if err != nil {
-		return 2, err
+		return ExitUsage, err
 	}
 	defer s.child.Close()
 	s.shadow = screen.New(size.Cols, size.Rows)
@@ -193,7 +201,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 
 	if err := term.MakeRaw(); err != nil {
 		s.child.Kill()
-		return 1, err
+		return ExitFailure, err
 	}
 	// The restore hook undoes whatever K9s left switched on if it died
 	// without cleaning up (SIGKILL, crash): alternate screen, hidden cursor,
@@ -203,7 +211,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			term.Restore()
-			code, err = 1, fmt.Errorf("internal error: %v", r)
+			code, err = ExitFailure, fmt.Errorf("internal error: %v", r)
 		}
 	}()
 
@@ -257,7 +265,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 		case perr := <-s.panics:
 			s.killAndReap()
 			term.Restore()
-			return 1, perr
+			return ExitFailure, perr
 		case <-ctx.Done():
 			_ = s.child.Signal(syscall.SIGTERM)
 			if stopping == nil {
@@ -343,7 +351,7 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	}
 	pol := s.prot.prof.For(req.Context)
 	if req.Name != "" {
-		for _, a := range req.Operation.Candidates() {
+		for _, a := range req.Candidates() {
 			if pol.NeedsConfirmName(a) {
 				ar.ConfirmName = req.Name
 			}

@@ -23,7 +23,7 @@ func WritePrivate(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	defer f.Cleanup() // a no-op once replaced
+	defer func() { _ = f.Cleanup() }() // a no-op once replaced
 	if _, err := f.Write(data); err != nil {
 		return err
 	}

@@ -519,7 +519,7 @@ func (p *prediction[T]) accept(screen T, now time.Time) bool {
 	if !p.active {
 		return true
 	}
-	if screen == p.from && !(p.toKnown && screen == p.to) && now.Before(p.deadline) {
+	if screen == p.from && (!p.toKnown || screen != p.to) && now.Before(p.deadline) {
 		return false
 	}
 	p.active = false

@@ -86,7 +86,7 @@ func (f *otpStateFile) update(fn func(*otpState) (bool, error)) error {
 	if err != nil || !locked {
 		return fmt.Errorf("lock otp state %s: another k9s-guard holds it: %w", f.path, errors.Join(err, ctx.Err()))
 	}
-	defer lock.Unlock()
+	defer func() { _ = lock.Unlock() }() // closing the file releases it anyway
 
 	st, err := readOTPState(f.path)
 	if err != nil {

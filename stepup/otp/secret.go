@@ -150,7 +150,7 @@ func (f *fileStore) modify(fn func(*secretFile)) error {
 	if ok, err := lock.TryLockContext(ctx, 20*time.Millisecond); err != nil || !ok {
 		return fmt.Errorf("lock secret file %s: %w", f.path, errors.Join(err, ctx.Err()))
 	}
-	defer lock.Unlock()
+	defer func() { _ = lock.Unlock() }() // closing the file releases it anyway
 	sf, err := f.read()
 	if err != nil {
 		return err
