@@ -385,7 +385,7 @@ var secretLike = regexp.MustCompile(`-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END
 func redact(r *Record) {
 	for _, p := range []*string{
 		&r.Context, &r.Server, &r.BaseIdentity, &r.ElevatedIdentity, &r.Action,
-		&r.Verb, &r.Group, &r.Resource, &r.Subresource, &r.Namespace, &r.Name,
+		&r.Verb, &r.Group, &r.Resource, &r.Subresource, &r.Namespace, &r.Name, &r.Command, &r.SubPath,
 		&r.Source, &r.CredentialID, &r.Reason, &r.Message,
 	} {
 		if secretLike.MatchString(*p) {

@@ -86,6 +86,13 @@ type Record struct {
 	Namespace   string `json:"namespace,omitempty"`
 	Name        string `json:"name,omitempty"`
 	Status      int    `json:"status,omitempty"`
+	// Command is the command of an exec (shell-quoted) and SubPath the path
+	// and query of a proxy request past its object, so that what an
+	// elevated exec ran or a proxy reached can be reconstructed (issue 13).
+	// Optional fields, added within version 1: readers ignore them if they
+	// do not know them.
+	Command string `json:"command,omitempty"`
+	SubPath string `json:"sub_path,omitempty"`
 
 	Source       string     `json:"source,omitempty"`
 	Deadline     *time.Time `json:"deadline,omitempty"`

@@ -9,9 +9,12 @@ import (
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
-// pendingAsk is one question to the user, shared by every request for the
-// same context that arrives while it is on screen: deleting ten marked
-// pods asks once, not ten times.
+// pendingAsk is one question to the user, which every request for the same
+// context that arrives while it is on screen waits for: deleting ten marked
+// pods asks once, not ten times. Waiting is not riding: when the answer
+// comes, a request goes out under it only if the window the answer opened
+// covers it — the same action with the same content on the same object, or
+// under scope "context" anything — and otherwise asks for itself.
 type pendingAsk struct {
 	done  chan struct{}
 	scope *stepup.GrantScope // what the question is for; nil: the whole context
@@ -23,39 +26,48 @@ type pendingAsk struct {
 }
 
 // stepUp returns the grant a request may go out under, asking the user if
-// no open window covers it. A non-empty refusal says, for the 403 message,
-// why the request cannot go out.
+// no open window covers it, and the function to call when the request has
+// completed. A non-empty refusal says, for the 403 message, why the request
+// cannot go out.
 //
 // Concurrent requests of one context share one question. Under
 // ScopeOperation a request that joined a question asked for another
-// operation is not covered by its answer; it then asks again, at most a few
-// times, rather than ride a grant made for something else.
-func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol profile.Policy, op Operation) (stepup.Grant, string) {
+// operation, or for the same operation with other content, is not covered
+// by its answer; nor is a request whose one-shot grant another request has
+// used. It then asks again, at most a few times, rather than ride a grant
+// made for something else.
+func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol profile.Policy, op Operation) (stepup.Grant, func(), string) {
 	var scope *stepup.GrantScope
 	if scoped(pol) {
 		scope = OperationScope(op)
 	}
+	usedUp := false
 	for attempt := 0; ; attempt++ {
-		if gr, ok := g.activeGrant(route.context, op); ok {
-			return gr, ""
+		if gr, done, ok := g.ride(route.context, pol, op); ok {
+			return gr, done, ""
+		} else if gr.ID != "" {
+			usedUp = true
 		}
 		if g.cfg.Asker == nil {
-			return stepup.Grant{}, "no step-up window is open, and this session has no prompt to open one"
+			return stepup.Grant{}, nil, "no step-up window is open, and this session has no prompt to open one"
 		}
 		if attempt == maxAsksPerRequest {
-			return stepup.Grant{}, "the step-ups granted meanwhile were for other operations"
+			if usedUp {
+				return stepup.Grant{}, nil, "a one-shot code lets one request out, and the codes entered meanwhile were used by other requests"
+			}
+			return stepup.Grant{}, nil, "the step-ups granted meanwhile were for other operations"
 		}
 		g.mu.Lock()
 		if g.closed {
 			g.mu.Unlock()
-			return stepup.Grant{}, "k9s-guard is shutting down"
+			return stepup.Grant{}, nil, "k9s-guard is shutting down"
 		}
 		p := g.asks[route.context]
 		if p == nil {
 			p = &pendingAsk{done: make(chan struct{}), scope: scope}
 			g.asks[route.context] = p
 			req := StepUpRequest{Context: route.context, Operation: op, Window: windowOr(pol.Window),
-				Elevation: pol.Elevation.String(), Scope: scope, OneShot: pol.OneShot && scope != nil}
+				Elevation: pol.Elevation.String(), Scope: scope, OneShot: pol.OneShot && scope != nil, Renew: usedUp}
 			g.bg.Add(1)
 			go g.runAsk(route.context, p, req)
 		}
@@ -65,33 +77,20 @@ func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol profile.Polic
 		select {
 		case <-p.done:
 		case <-ctx.Done():
-			return stepup.Grant{}, "the client gave up while the step-up prompt was open"
+			return stepup.Grant{}, nil, "the client gave up while the step-up prompt was open"
 		}
 		switch {
 		case errors.Is(p.err, context.DeadlineExceeded):
-			return stepup.Grant{}, fmt.Sprintf("no one-time code was entered within %s", g.cfg.AskTimeout)
+			return stepup.Grant{}, nil, fmt.Sprintf("no one-time code was entered within %s", g.cfg.AskTimeout)
 		case errors.Is(p.err, context.Canceled):
-			return stepup.Grant{}, "the step-up prompt was cancelled"
+			return stepup.Grant{}, nil, "the step-up prompt was cancelled"
 		case p.err != nil:
-			return stepup.Grant{}, fmt.Sprintf("the step-up prompt failed: %v", p.err)
+			return stepup.Grant{}, nil, fmt.Sprintf("the step-up prompt failed: %v", p.err)
 		case !p.ok:
-			return stepup.Grant{}, "the step-up was declined"
+			return stepup.Grant{}, nil, "the step-up was declined"
 		}
-		if gr, ok := g.activeGrant(route.context, op); ok {
-			return gr, ""
-		}
-		if !stepup.ScopeWithin(p.scope, scope) {
-			continue // that answer was for another operation: ask for this one
-		}
-		// The asker said yes without opening a window that covers the request.
-		gr, err := g.windows.OpenScoped(route.context, windowOr(pol.Window), p.scope, pol.Elevation.String())
-		if err != nil {
-			return stepup.Grant{}, fmt.Sprintf("no window could be opened: %v", err)
-		}
-		if !GrantCovers(gr, op) {
-			return stepup.Grant{}, "the open window does not cover this operation"
-		}
-		return gr, ""
+		// The answer opened (or extended) the window for p.scope; the next
+		// round rides it if it covers this request, else asks for this one.
 	}
 }
 
@@ -101,14 +100,30 @@ const maxAsksPerRequest = 3
 
 // runAsk asks once, bounded by the ask timeout, detached from any one
 // client request: if K9s gives up on the request, the answer still opens
-// the window for the retry.
+// the window for the retry. A yes opens the window for the question's
+// scope here, once, if the asker did not; and when that window was open
+// before the question (a one-shot grant used by another request, extended
+// by this answer) the new code is added to its budget.
 func (g *Gateway) runAsk(context string, p *pendingAsk, req StepUpRequest) {
 	defer g.bg.Done()
 	ctx, cancel := contextWithTimeout(g.ctx, g.cfg.AskTimeout)
 	defer cancel()
+	before, hadBefore := g.windows.Active(context)
 	ok, err := g.cfg.Asker.Ask(ctx, req)
 	if err == nil && !ok && ctx.Err() != nil {
 		err = ctx.Err()
+	}
+	if ok && err == nil {
+		gr, open := g.windows.Active(context)
+		if !open || !stepup.ScopeWithin(gr.Scope, p.scope) {
+			gr, err = g.windows.OpenScoped(context, req.Window, p.scope, req.Elevation)
+			if err != nil {
+				err = fmt.Errorf("no window could be opened: %w", err)
+			}
+		}
+		if err == nil && req.OneShot && hadBefore && before.ID == gr.ID {
+			g.deposit(gr, req.Operation)
+		}
 	}
 	g.mu.Lock()
 	if g.asks[context] == p {
@@ -121,6 +136,24 @@ func (g *Gateway) runAsk(context string, p *pendingAsk, req StepUpRequest) {
 
 var contextWithTimeout = context.WithTimeout
 
+// ride returns the open grant of context if it covers op and, for a
+// one-shot grant, op's share of it is still unused. When the grant covers
+// op but is used up, it is returned with ok false.
+func (g *Gateway) ride(context string, pol profile.Policy, op Operation) (stepup.Grant, func(), bool) {
+	gr, ok := g.windows.Active(context)
+	if !ok || !GrantCovers(gr, op) {
+		return stepup.Grant{}, nil, false
+	}
+	done, ok := g.claim(pol, gr, op)
+	if !ok {
+		return gr, nil, false
+	}
+	return gr, done, true
+}
+
+// activeGrant returns the open grant of context if it covers op, without
+// taking a share of it: for questions about op (an access review), not
+// for sending it.
 func (g *Gateway) activeGrant(context string, op Operation) (stepup.Grant, bool) {
 	gr, ok := g.windows.Active(context)
 	if !ok || !GrantCovers(gr, op) {

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
@@ -51,9 +52,26 @@ type Operation struct {
 
 	Class  Class
 	Action string
+	// Content is what makes the request the action it is, beyond its
+	// object, for grants to match (issue 13): the exec command, the proxy
+	// method and sub-path, the selectors of a delete-collection, the
+	// CronJob a triggered Job comes from. It is empty for actions whose
+	// name already says all there is (a restart is a patch of the
+	// restartedAt annotation and nothing else) and for those whose content
+	// is anything (create, edit). See ContentOf.
+	Content string
+	// Command is the command of an exec (kubectl exec, kubectl cp), and
+	// SubPath the path and query a proxy request goes on to (a kubelet's
+	// /configz), so that the audit trail can say what was run or reached.
+	Command []string
+	SubPath string
 	// ReadLike says why a request with a mutating verb is nevertheless a
 	// read: "dry-run" or "self-review". Empty otherwise.
 	ReadLike string
+
+	// job is the decoded body of a trigger, which the gateway checks
+	// against the CronJob it claims to come from.
+	job *batchv1.Job
 }
 
 // String describes the operation for prompts and messages, e.g.
@@ -84,7 +102,41 @@ func (o Operation) String() string {
 			what += "/" + o.Subresource
 		}
 	}
-	return fmt.Sprintf("%s %s %s", o.Action, what, target)
+	out := fmt.Sprintf("%s %s %s", o.Action, what, target)
+	if d := o.detail(); d != "" {
+		out += " (" + d + ")"
+	}
+	return out
+}
+
+// detail says what the operation does beyond its object, for the prompt:
+// the user approves this, not just the object.
+func (o Operation) detail() string {
+	switch {
+	case o.Content == "":
+		return ""
+	case o.Subresource == "exec":
+		return shellJoin(o.Command)
+	case o.Action == "trigger":
+		return "a Job from " + strings.Replace(o.Content, "/", " ", 1)
+	}
+	return o.Content
+}
+
+// shellJoin renders a command as a shell would read it back.
+func shellJoin(cmd []string) string {
+	if len(cmd) == 0 {
+		return "no command"
+	}
+	parts := make([]string, len(cmd))
+	for i, a := range cmd {
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") == "" {
+			parts[i] = a
+		} else {
+			parts[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // Candidates lists the action names under which a profile may guard this
@@ -129,7 +181,6 @@ const (
 	contentApplyCBOR   = "application/apply-patch+cbor"
 	annotationRestart  = "kubectl.kubernetes.io/restartedAt"
 	annotationApplied  = "kubectl.kubernetes.io/last-applied-configuration"
-	annotationTrigger  = "cronjob.kubernetes.io/instantiate"
 	maxClassifiedBody  = 4 << 20 // above kube-apiserver's 3 MiB limit for most requests
 	subresourceEvicton = "eviction"
 )
@@ -184,15 +235,19 @@ func Classify(req *http.Request, body []byte, bodyComplete bool) (Operation, err
 	// SPDY), and neither says anything about what they expose.
 	if op.Verb == "proxy" {
 		op.Class, op.Action = ClassSensitive, "proxy"
+		op.SubPath = proxySubPath(req, info.Parts, 2)
+		op.Content = req.Method + " " + op.SubPath
 		return op, nil
 	}
 	switch op.Subresource {
 	case "exec":
 		op.Class, op.Action = ClassSensitive, "exec"
-		if cmd := req.URL.Query()["command"]; len(cmd) > 0 && cmd[0] == "tar" {
-			// kubectl cp runs tar through exec.
+		op.Command = req.URL.Query()["command"]
+		if isTransferCommand(op.Command) {
+			// kubectl cp runs tar (and test -d) through exec.
 			op.Action = "transfer"
 		}
+		op.Content = commandContent(op.Command)
 		return op, nil
 	case "attach":
 		op.Class, op.Action = ClassSensitive, "attach"
@@ -202,6 +257,8 @@ func Classify(req *http.Request, body []byte, bodyComplete bool) (Operation, err
 		return op, nil
 	case "proxy":
 		op.Class, op.Action = ClassSensitive, "proxy"
+		op.SubPath = proxySubPath(req, info.Parts, 3)
+		op.Content = req.Method + " " + op.SubPath
 		return op, nil
 	}
 
@@ -226,6 +283,12 @@ func Classify(req *http.Request, body []byte, bodyComplete bool) (Operation, err
 
 	op.Class = ClassWrite
 	op.Action = writeAction(req, &op, body)
+	switch {
+	case op.Verb == "deletecollection":
+		op.Content = selectorContent(req)
+	case op.Action == "trigger":
+		op.Content = triggerContent(op.job)
+	}
 	if op.Action == "debug" {
 		op.Class = ClassSensitive
 	}
@@ -338,7 +401,10 @@ func writeAction(req *http.Request, op *Operation, body []byte) string {
 	if op.Verb == "create" {
 		if op.Group == "batch" && op.Resource == "jobs" {
 			var job batchv1.Job
-			if decodeBody(req, body, &job) && isTriggeredJob(job.ObjectMeta) {
+			if decodeBody(req, body, &job) && cronJobOwner(job.ObjectMeta) != nil {
+				// The gateway still checks the Job against that CronJob's
+				// template (checkTrigger) before it believes the name.
+				op.job = &job
 				return "trigger"
 			}
 		}
@@ -435,19 +501,97 @@ func noGrace(req *http.Request, body []byte) bool {
 	return v == "0" || v == "1"
 }
 
-// isTriggeredJob recognises the Job K9s (and kubectl create job --from)
-// makes from a CronJob: the manual-instantiation annotation and a CronJob
-// owner. The Job's spec is not compared with the CronJob's.
-func isTriggeredJob(meta metav1.ObjectMeta) bool {
-	if meta.Annotations[annotationTrigger] != "manual" {
-		return false
+// cronJobOwner returns the controlling CronJob of a Job as K9s's trigger
+// and kubectl create job --from make it: exactly one owner, a batch/v1
+// CronJob, marked as controller. K9s sets no annotation (it copies the
+// template's), kubectl adds cronjob.kubernetes.io/instantiate=manual, so
+// the annotation proves nothing either way. Nil when the Job is not one.
+func cronJobOwner(meta metav1.ObjectMeta) *metav1.OwnerReference {
+	if len(meta.OwnerReferences) != 1 {
+		return nil
 	}
-	for _, o := range meta.OwnerReferences {
-		if o.Kind == "CronJob" {
-			return true
+	o := meta.OwnerReferences[0]
+	if o.Kind != "CronJob" || o.APIVersion != "batch/v1" || o.Name == "" || o.Controller == nil || !*o.Controller {
+		return nil
+	}
+	return &o
+}
+
+// triggerContent names the CronJob a triggered Job claims to come from.
+func triggerContent(job *batchv1.Job) string {
+	if job == nil {
+		return ""
+	}
+	if o := cronJobOwner(job.ObjectMeta); o != nil {
+		return "cronjob/" + o.Name // the same as stepup.KeyScope's for a trigger
+	}
+	return ""
+}
+
+// isTransferCommand recognises exactly the commands kubectl cp runs through
+// exec: `tar cf - SRC` to download, `tar [--no-same-permissions
+// --no-same-owner] -xmf - [-C DIR]` to upload, and `test -d DEST` to check
+// the destination first. tar takes options anywhere, and some run commands
+// (--to-command, --checkpoint-action=exec=...), so a path that could be read
+// as an option makes it a plain exec.
+func isTransferCommand(cmd []string) bool {
+	path := func(p string) bool { return p != "" && !strings.HasPrefix(p, "-") }
+	switch {
+	case len(cmd) == 4 && cmd[0] == "tar" && cmd[1] == "cf" && cmd[2] == "-":
+		return path(cmd[3])
+	case len(cmd) == 3 && cmd[0] == "test" && cmd[1] == "-d":
+		return path(cmd[2])
+	case len(cmd) >= 1 && cmd[0] == "tar":
+		rest := cmd[1:]
+		if len(rest) >= 2 && rest[0] == "--no-same-permissions" && rest[1] == "--no-same-owner" {
+			rest = rest[2:]
 		}
+		if len(rest) < 2 || rest[0] != "-xmf" || rest[1] != "-" {
+			return false
+		}
+		rest = rest[2:]
+		return len(rest) == 0 || (len(rest) == 2 && rest[0] == "-C" && path(rest[1]))
 	}
 	return false
+}
+
+// commandContent renders an exec's command unambiguously (a JSON array),
+// so that "sh -c x" and "sh" "-c x" differ.
+func commandContent(cmd []string) string {
+	if cmd == nil {
+		cmd = []string{}
+	}
+	b, _ := json.Marshal(cmd)
+	return string(b)
+}
+
+// proxySubPath is the path (and query) a proxy request goes on to past its
+// object: "/configz" for nodes/n1/proxy/configz. skip is how many of the
+// request's parts name the object (resource, name, and "proxy" for the
+// subresource form). A trailing slash is kept: to the kubelet "/x/" and
+// "/x" are different paths.
+func proxySubPath(req *http.Request, parts []string, skip int) string {
+	var rest []string
+	if len(parts) > skip {
+		rest = parts[skip:]
+	}
+	sub := "/" + strings.Join(rest, "/")
+	if len(rest) > 0 && strings.HasSuffix(req.URL.Path, "/") {
+		sub += "/"
+	}
+	if req.URL.RawQuery != "" {
+		sub += "?" + req.URL.RawQuery
+	}
+	return sub
+}
+
+// selectorContent renders the selectors of a delete-collection, every
+// value of each, in the order given. It is never empty: a delete of every
+// object is content too, and not the same as a delete of none.
+func selectorContent(req *http.Request) string {
+	q := req.URL.Query()
+	return fmt.Sprintf("labelSelector=%q fieldSelector=%q",
+		strings.Join(q["labelSelector"], "&"), strings.Join(q["fieldSelector"], "&"))
 }
 
 // isRollbackJSONPatch recognises kubectl rollout undo for a Deployment

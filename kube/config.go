@@ -52,6 +52,10 @@ type StepUpRequest struct {
 	Scope *stepup.GrantScope
 	// OneShot says the grant ends when its operation completes.
 	OneShot bool
+	// Renew says an open one-shot window already covers Scope but its
+	// request has been sent: a yes must mean a new code, never "a window
+	// covering this is open".
+	Renew bool
 }
 
 // String is e.g. "delete pod shop/cart-7c9d".

@@ -295,20 +295,25 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Inside a window every write and sensitive request of the context goes
 	// out elevated, guarded by the profile or not; outside one, only the
 	// guarded ones wait for a step-up, the rest use the user's own rights.
-	if gr, ok := g.activeGrant(route.context, op); ok {
-		g.forwardElevated(w, out, route, pol, op, gr)
+	if op.Action == "trigger" {
+		g.checkTrigger(r.Context(), route, &op)
+	}
+	// A one-shot grant lets each of its objects out once (claim): a request
+	// that finds its share used asks for a code of its own.
+	if gr, done, ok := g.ride(route.context, pol, op); ok {
+		g.forwardElevated(w, out, route, pol, op, gr, done)
 		return
 	}
 	if !requires(pol, op) {
 		g.forwardBase(w, out, route, op)
 		return
 	}
-	grant, refusal := g.stepUp(r.Context(), route, pol, op)
+	grant, done, refusal := g.stepUp(r.Context(), route, pol, op)
 	if refusal != "" {
 		g.refuse(w, route, pol, op, refusal)
 		return
 	}
-	g.forwardElevated(w, out, route, pol, op, grant)
+	g.forwardElevated(w, out, route, pol, op, grant, done)
 }
 
 func (g *Gateway) knownToken(token string) bool {
@@ -419,7 +424,11 @@ func (g *Gateway) forwardBase(w http.ResponseWriter, r *http.Request, route *ctx
 // forwardElevated sends a request with the grant's elevated credentials,
 // after the audit has recorded it, and ties it to the grant so that it ends
 // when the window does.
-func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol profile.Policy, op Operation, grant stepup.Grant) {
+//
+// done is called when the request has completed, however it ends: it
+// releases the request's share of a one-shot grant.
+func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol profile.Policy, op Operation, grant stepup.Grant, done func()) {
+	defer done()
 	up, credID, err := g.elevatedUpstream(r.Context(), route, pol.Elevation, grant)
 	if err != nil {
 		g.logf("gateway: elevation for %s: %v", route.context, err)
@@ -444,8 +453,6 @@ func (g *Gateway) forwardElevated(w http.ResponseWriter, r *http.Request, route 
 		writeStatus(w, forbidden(op, fmt.Sprintf("k9s-guard refused to %s in context %q: the audit trail cannot be written (%v), and elevated requests are only sent once recorded", op, route.context, err)))
 		return
 	}
-	done := g.oneShotStart(pol, grant, op)
-	defer done()
 	g.forward(w, r, up, &grant, op)
 }
 
@@ -473,8 +480,17 @@ func (g *Gateway) event(name audit.Event, route *ctxRoute, pol profile.Policy, o
 	return audit.Record{
 		Event: name, Time: g.windows.Now(), Context: route.context, Server: route.server,
 		Action: op.Action, Verb: op.Verb, Group: op.Group, Resource: op.Resource, Subresource: op.Subresource,
-		Namespace: op.Namespace, Name: op.Name, Source: pol.Elevation.String(),
+		Namespace: op.Namespace, Name: op.Name, Source: pol.Elevation.String(), SubPath: op.SubPath,
+		Command: commandOf(op),
 	}
+}
+
+// commandOf is an exec's command for the audit trail; "" for other requests.
+func commandOf(op Operation) string {
+	if op.Subresource != "exec" {
+		return ""
+	}
+	return shellJoin(op.Command)
 }
 
 func (g *Gateway) auditDenied(route *ctxRoute, pol profile.Policy, op Operation, status int32, reason, msg string) {

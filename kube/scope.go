@@ -31,13 +31,14 @@ func VerbClass(op Operation) string {
 }
 
 // OperationScope is the scope of a grant made for exactly op: its class,
-// verb class, group, resource, subresource, namespace and (when it names
-// one) its object.
+// verb class, group, resource, subresource, namespace, (when it names one)
+// its object, its action and its content.
 func OperationScope(op Operation) *stepup.GrantScope {
 	s := &stepup.GrantScope{
 		Classes: []string{string(op.Class)},
 		Verbs:   []string{VerbClass(op)},
 		Action:  op.Action,
+		Content: op.Content,
 	}
 	if op.NonResource {
 		s.Path = op.Path
@@ -54,7 +55,10 @@ func OperationScope(op Operation) *stepup.GrantScope {
 // scope covers every request of its context. A scoped grant covers only
 // requests of its classes and verb classes, on exactly its group,
 // resource, subresource and namespace, naming one of its objects — or,
-// when the scope names none, requests that name none (a create, a list).
+// when the scope names none, requests that name none (a create, a list) —
+// whose action is the grant's or one it includes, with the grant's content
+// (stepup.ActionCovers, stepup.ContentCovers): a restart's grant does not
+// carry an image change, a GET of a kubelet's /configz not a POST to /run.
 func GrantCovers(gr stepup.Grant, op Operation) bool {
 	return scopeCovers(gr.Scope, op)
 }
@@ -67,6 +71,9 @@ func scopeCovers(s *stepup.GrantScope, op Operation) bool {
 		return false
 	}
 	if len(s.Verbs) > 0 && !slices.Contains(s.Verbs, VerbClass(op)) {
+		return false
+	}
+	if !stepup.ActionCovers(s.Action, op.Action) || !stepup.ContentCovers(s.Action, s.Content, op.Content) {
 		return false
 	}
 	if op.NonResource {

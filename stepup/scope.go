@@ -10,12 +10,13 @@ import (
 	"strings"
 )
 
-// GrantScope narrows a grant to one operation (issue 7). A nil *GrantScope
-// on a Grant means the whole context. Every field but Classes and Verbs is
-// matched exactly: an empty Namespace covers only cluster-scoped requests,
-// empty Names only requests that name no object (a create, a list). Package
-// kube decides whether a request falls inside a scope (kube.GrantCovers);
-// Windows only carries it.
+// GrantScope narrows a grant to one operation (issue 7) and to what that
+// operation does (issue 13). A nil *GrantScope on a Grant means the whole
+// context. Every field but Classes, Verbs and Action is matched exactly: an
+// empty Namespace covers only cluster-scoped requests, empty Names only
+// requests that name no object (a create, a list). Package kube decides
+// whether a request falls inside a scope (kube.GrantCovers); Windows only
+// carries it.
 type GrantScope struct {
 	Classes     []string // "write", "sensitive"; empty means any
 	Verbs       []string // verb classes (kube.VerbClass): "delete", "update", "create", "connect", "read"; empty means any
@@ -25,9 +26,58 @@ type GrantScope struct {
 	Namespace   string
 	Names       []string
 	Path        string // non-resource requests only
-	// Action is the named action the scope was made for ("kill", "edit"),
-	// for prompts and the audit; it is not matched.
+	// Action is the named action the scope was made for ("kill", "edit",
+	// "restart"). A request is covered only if its own action is this one or
+	// one this action includes (ActionCovers): a grant to restart a
+	// Deployment is not a grant to change its image, though both are
+	// patches of the same object.
 	Action string
+	// Content is what the operation does beyond its object (kube.Operation's
+	// Content: the exec command, the proxy method and sub-path, the
+	// selectors of a delete-collection, the CronJob of a triggered Job). A
+	// request is covered only with the same Content, except that a scope
+	// with no Content for an action whose content is anything (an edit, a
+	// shell, a transfer, as a key asks for them: OpenContent) covers every
+	// content of that action.
+	Content string
+}
+
+// includes lists, for a grant's action, the other request actions it
+// covers on the same object: an edit may make any change a narrower patch
+// makes (kubectl edit rewrites last-applied, so it can look like an apply);
+// a delete may be forced (K9s's delete dialog has a force box) and a kill is
+// a delete; a drain starts with a cordon; a shell may run what a transfer
+// runs. Nothing includes a wider action.
+var includes = map[string][]string{
+	"edit":   {"apply", "restart", "set-image", "rollback", "suspend", "cordon", "uncordon"},
+	"delete": {"kill"},
+	"kill":   {"delete"},
+	"drain":  {"cordon"},
+	"exec":   {"transfer"},
+}
+
+// ActionCovers reports whether a grant made for action grant covers a
+// request classified as action req. An unnamed grant action covers only an
+// unnamed request action (fail closed: every request has one).
+func ActionCovers(grant, req string) bool {
+	return grant == req || slices.Contains(includes[grant], req)
+}
+
+// OpenContent reports whether a scope for action with no Content covers
+// every content of the requests that action covers. It holds for the
+// actions whose content is anything by nature, as a key asks for them:
+// pressing `e` means any change to that object, `s` any command in that
+// pod, `t` any transfer kubectl cp makes. Everywhere else an empty Content
+// matches only an empty one: a delete of one pod never covers a
+// delete-collection, whose Content (its selectors) is never empty.
+func OpenContent(action string) bool {
+	return action == "edit" || action == "exec" || action == "transfer"
+}
+
+// ContentCovers reports whether a scope for action with content grant
+// covers a request with content req.
+func ContentCovers(action, grant, req string) bool {
+	return grant == req || (grant == "" && OpenContent(action))
 }
 
 // Verb classes: what a request does to its object, coarser than the
@@ -78,6 +128,9 @@ func ScopeWithin(outer, inner *GrantScope) bool {
 		outer.Namespace != inner.Namespace || outer.Path != inner.Path {
 		return false
 	}
+	if !ActionCovers(outer.Action, inner.Action) || !contentWithin(outer, inner) {
+		return false
+	}
 	if len(inner.Names) == 0 {
 		return len(outer.Names) == 0
 	}
@@ -87,6 +140,16 @@ func ScopeWithin(outer, inner *GrantScope) bool {
 		}
 	}
 	return true
+}
+
+// contentWithin: every content inner covers, outer covers. An open inner
+// (an edit's any change) is within only an equally open outer for an action
+// that is open too.
+func contentWithin(outer, inner *GrantScope) bool {
+	if inner.Content == "" && OpenContent(inner.Action) {
+		return outer.Content == "" && OpenContent(outer.Action)
+	}
+	return ContentCovers(outer.Action, outer.Content, inner.Content)
 }
 
 // ScopeString describes a scope for prompts and logs, e.g.
@@ -113,13 +176,19 @@ func ScopeString(s *GrantScope) string {
 		}
 		objs = append(objs, n)
 	}
+	var out string
 	switch {
 	case len(objs) > 0:
-		return fmt.Sprintf("%s %s %s", verb, what, strings.Join(objs, ", "))
+		out = fmt.Sprintf("%s %s %s", verb, what, strings.Join(objs, ", "))
 	case s.Namespace != "":
-		return fmt.Sprintf("%s %s in namespace %s", verb, what, s.Namespace)
+		out = fmt.Sprintf("%s %s in namespace %s", verb, what, s.Namespace)
+	default:
+		out = verb + " " + what
 	}
-	return verb + " " + what
+	if s.Content != "" {
+		out += " (" + s.Action + ": " + s.Content + ")"
+	}
+	return out
 }
 
 // resourceGroups are the API groups of the resources K9s shows by their
@@ -195,9 +264,15 @@ func KeyScope(action, resource string, targets []Target) (*GrantScope, bool) {
 			targets = nil // the pod behind a container or workload row is not on screen
 		}
 	case "trigger":
+		// The Job a trigger creates, owned by the CronJob under the cursor
+		// (the gateway checks it is built from that CronJob's template). An
+		// unknown or ambiguous CronJob leaves a Content no Job has: too
+		// narrow, never too wide.
 		s.Verbs, s.Group, s.Resource = []string{VerbCreate}, "batch", "jobs"
-		for _, t := range targets {
-			s.Namespace = t.Namespace
+		s.Content = "cronjob/"
+		if len(targets) == 1 {
+			s.Namespace = targets[0].Namespace
+			s.Content += targets[0].Name
 		}
 		return s, true
 	case "secrets":
@@ -252,5 +327,5 @@ func scopeEqual(a, b *GrantScope) bool {
 	}
 	return slices.Equal(a.Classes, b.Classes) && slices.Equal(a.Verbs, b.Verbs) && a.Group == b.Group &&
 		a.Resource == b.Resource && a.Subresource == b.Subresource && a.Namespace == b.Namespace &&
-		slices.Equal(a.Names, b.Names) && a.Path == b.Path
+		slices.Equal(a.Names, b.Names) && a.Path == b.Path && a.Action == b.Action && a.Content == b.Content
 }

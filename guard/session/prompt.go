@@ -32,6 +32,8 @@ type askRequest struct {
 	Scope *stepup.GrantScope
 	// ConfirmName, when set, must be typed as well as the code.
 	ConfirmName string
+	// Renew: a covering window is open but used up (kube.StepUpRequest).
+	Renew bool
 	// Blast computes what the action will touch, with the base
 	// credentials; nil when nothing can be said.
 	Blast func(context.Context) string
@@ -78,8 +80,9 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 	defer p.mu.Unlock()
 	prot := p.s.prot
 	// Another question may have opened a window covering this one while it
-	// waited.
-	if g, ok := prot.windows.Active(req.Context); ok && stepup.ScopeWithin(g.Scope, req.Scope) {
+	// waited; unless that window is a one-shot grant already used, which
+	// needs a new code (Renew).
+	if g, ok := prot.windows.Active(req.Context); ok && !req.Renew && stepup.ScopeWithin(g.Scope, req.Scope) {
 		return true
 	}
 	rec := func(ev audit.Event, reason string) error {

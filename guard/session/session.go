@@ -347,7 +347,7 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	ar := askRequest{
 		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
 		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
-		Scope: req.Scope,
+		Scope: req.Scope, Renew: req.Renew,
 	}
 	pol := s.prot.prof.For(req.Context)
 	if req.Name != "" {
