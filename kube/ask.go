@@ -161,3 +161,15 @@ func (g *Gateway) activeGrant(context string, op Operation) (stepup.Grant, bool)
 	}
 	return gr, true
 }
+
+// Waiting is how many requests have waited on the question open for
+// context (0 when none is): tests against a real API server use it to know
+// that a concurrent request has joined a prompt before they answer it.
+func (g *Gateway) Waiting(context string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if p := g.asks[context]; p != nil {
+		return p.waiters
+	}
+	return 0
+}
