@@ -310,3 +310,34 @@ func TestWindowCloseGrantOnlyThatGrant(t *testing.T) {
 		t.Fatal("a scale scope extended an edit grant")
 	}
 }
+
+// TestWindowScopeWithOtherActionReplaces — attack: a grant for a restart is
+// open, and a step-up for an image change on the same Deployment (same
+// group, resource, namespace and name) extends it instead of replacing it,
+// so the window keeps saying "restart" while the image change waits for a
+// grant that never comes, or a sloppier matcher lets it ride. A scope with
+// another action or content is another grant.
+func TestWindowScopeWithOtherActionReplaces(t *testing.T) {
+	w, _, closed := newTestWindows(t)
+	restart, _ := KeyScope("restart", "deployments", []Target{{Namespace: "shop", Name: "web"}})
+	edit, _ := KeyScope("edit", "deployments", []Target{{Namespace: "shop", Name: "web"}})
+	g1, _ := w.OpenScoped("prod", time.Minute, restart, "keys")
+	g2, _ := w.OpenScoped("prod", time.Minute, edit, "keys")
+	if g1.ID == g2.ID || g2.Scope.Action != "edit" {
+		t.Fatalf("the edit grant %+v did not replace the restart grant %+v", g2, g1)
+	}
+	proxyA := &GrantScope{Resource: "nodes", Subresource: "proxy", Names: []string{"n1"}, Action: "proxy", Content: "GET /configz"}
+	proxyB := &GrantScope{Resource: "nodes", Subresource: "proxy", Names: []string{"n1"}, Action: "proxy", Content: "POST /run"}
+	g3, _ := w.OpenScoped("prod", time.Minute, proxyA, "gateway")
+	g4, _ := w.OpenScoped("prod", time.Minute, proxyB, "gateway")
+	if g3.ID == g4.ID || g4.Scope.Content != "POST /run" {
+		t.Fatalf("a scope with other content extended %+v", g3)
+	}
+	g5, _ := w.OpenScoped("prod", time.Minute, proxyB, "gateway")
+	if g5.ID != g4.ID {
+		t.Fatal("the same scope again did not extend its grant")
+	}
+	if len(*closed) != 3 {
+		t.Fatalf("closes %+v, want three replacements", *closed)
+	}
+}
