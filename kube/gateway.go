@@ -292,14 +292,20 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.forwardBase(w, out, route, op)
 		return
 	}
-	// Inside a window every write and sensitive request of the context goes
-	// out elevated, guarded by the profile or not; outside one, only the
-	// guarded ones wait for a step-up, the rest use the user's own rights.
+	// A trigger and K9s's suspend are told from a create and an edit by the
+	// live object.
 	if op.Action == "trigger" {
 		g.checkTrigger(r.Context(), route, &op)
 	}
-	// A one-shot grant lets each of its objects out once (claim): a request
-	// that finds its share used asks for a code of its own.
+	if complete {
+		g.checkSuspendUpdate(r.Context(), route, out, &op, body)
+	}
+	// Inside a window every write and sensitive request of the context that
+	// the grant covers goes out elevated, guarded by the profile or not;
+	// outside one, only the guarded ones wait for a step-up, the rest use
+	// the user's own rights. A one-shot grant lets each of its objects out
+	// once (claim): a request that finds its share used asks for a code of
+	// its own.
 	if gr, done, ok := g.ride(route.context, pol, op); ok {
 		g.forwardElevated(w, out, route, pol, op, gr, done)
 		return

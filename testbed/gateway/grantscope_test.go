@@ -203,17 +203,13 @@ func TestCordonGrantDoesNotCarryRelabel(t *testing.T) {
 	}
 }
 
-// TestTriggerGrantDoesNotCarryArbitraryJob — attack: "trigger cronjob
-// nightly" is granted; then a POST of a Job that names nightly as its owner
-// but runs an attacker's image with the host's filesystem goes out
-// elevated. The Job K9s builds from the CronJob's template goes out; the
-// forged one asks (as a create) and is refused.
-func TestTriggerGrantDoesNotCarryArbitraryJob(t *testing.T) {
-	asker := &actionAsker{action: "trigger"}
-	h := scopedHarness(t, asker, false)
+// aCronJob creates a suspended CronJob in shop (the controller must not
+// start Jobs of its own) and returns it as K9s reads it, defaulted.
+func aCronJob(t *testing.T) *batchv1.CronJob {
+	t.Helper()
 	ctx := context.Background()
 	admin := adminClient(t)
-	suspended := true // the controller must not start Jobs of its own
+	suspended := true
 	cj, err := admin.BatchV1().CronJobs("shop").Create(ctx, &batchv1.CronJob{
 		ObjectMeta: metav1.ObjectMeta{GenerateName: "nightly-"},
 		Spec: batchv1.CronJobSpec{
@@ -231,13 +227,69 @@ func TestTriggerGrantDoesNotCarryArbitraryJob(t *testing.T) {
 	t.Cleanup(func() {
 		_ = admin.BatchV1().CronJobs("shop").Delete(context.Background(), cj.Name, metav1.DeleteOptions{})
 	})
-	scope, _ := stepup.KeyScope("trigger", "cronjobs", []stepup.Target{{Namespace: "shop", Name: cj.Name}})
+	return cj
+}
+
+// TestSuspendGrantCoversK9sUpdateOnly — attack: K9s suspends a CronJob by
+// PUTting it back with spec.suspend flipped; a grant for that suspend must
+// not carry a PUT that also swaps the job template's image. The K9s
+// sequence (GET, flip, PUT) rides the key's grant; the doctored PUT asks
+// (as an edit) and is refused.
+func TestSuspendGrantCoversK9sUpdateOnly(t *testing.T) {
+	asker := &actionAsker{action: "suspend"}
+	h := scopedHarness(t, asker, false)
+	ctx := context.Background()
+	cj := aCronJob(t)
+	scope, _ := stepup.KeyScope("suspend", "cronjobs", []stepup.Target{{Namespace: "shop", Name: cj.Name}})
 	if _, err := h.windows.OpenScoped(cluster.ContextProd, time.Minute, scope, "keys"); err != nil {
 		t.Fatal(err)
 	}
-	// Read back as K9s reads it (defaulted by the API server).
-	cj, err = admin.BatchV1().CronJobs("shop").Get(ctx, cj.Name, metav1.GetOptions{})
+	cronJobs := h.client(t, cluster.ContextProd).BatchV1().CronJobs("shop")
+	// What K9s's suspend/resume sends.
+	cur, err := cronJobs.Get(ctx, cj.Name, metav1.GetOptions{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	cur.Spec.Suspend = &resumed
+	cur, err = cronJobs.Update(ctx, cur, metav1.UpdateOptions{})
+	if err != nil {
+		t.Fatalf("K9s's resume under the suspend grant: %v", err)
+	}
+	if n := asker.n.Load(); n != 0 {
+		t.Fatalf("the resume asked %d times under its own grant", n)
+	}
+	suspend := true
+	cur.Spec.Suspend = &suspend
+	cur.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Image = "evil.example/pwn:1"
+	if _, err := cronJobs.Update(ctx, cur, metav1.UpdateOptions{}); !refusedByGuard(err) {
+		t.Fatalf("a suspend that also changes the image: %v", err)
+	}
+	live, err := adminClient(t).BatchV1().CronJobs("shop").Get(ctx, cj.Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img := live.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Image; img != "registry.invalid/nightly:1" {
+		t.Fatalf("the image became %q", img)
+	}
+	if got := asker.asked(); len(got) != 1 || got[0] != "edit" {
+		t.Fatalf("questions %v, want one about an edit", got)
+	}
+}
+
+// TestTriggerGrantDoesNotCarryArbitraryJob — attack: "trigger cronjob
+// nightly" is granted; then a POST of a Job that names nightly as its owner
+// but runs an attacker's image with the host's filesystem goes out
+// elevated. The Job K9s builds from the CronJob's template goes out; the
+// forged one asks (as a create) and is refused.
+func TestTriggerGrantDoesNotCarryArbitraryJob(t *testing.T) {
+	asker := &actionAsker{action: "trigger"}
+	h := scopedHarness(t, asker, false)
+	ctx := context.Background()
+	admin := adminClient(t)
+	cj := aCronJob(t)
+	scope, _ := stepup.KeyScope("trigger", "cronjobs", []stepup.Target{{Namespace: "shop", Name: cj.Name}})
+	if _, err := h.windows.OpenScoped(cluster.ContextProd, time.Minute, scope, "keys"); err != nil {
 		t.Fatal(err)
 	}
 	yes := true
@@ -262,7 +314,7 @@ func TestTriggerGrantDoesNotCarryArbitraryJob(t *testing.T) {
 	forged.Template.Spec.Containers[0].Image = "evil.example/pwn:1"
 	forged.Template.Spec.Volumes = []corev1.Volume{{Name: "host", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/"}}}}
 	forged.Template.Spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "host", MountPath: "/host"}}
-	_, err = jobs.Create(ctx, job("pwn-"+rand.String(4), *forged), metav1.CreateOptions{})
+	_, err := jobs.Create(ctx, job("pwn-"+rand.String(4), *forged), metav1.CreateOptions{})
 	if !refusedByGuard(err) {
 		t.Fatalf("forged Job under the trigger grant: %v", err)
 	}
