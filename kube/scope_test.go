@@ -386,3 +386,56 @@ func TestScopeClassesAreTheGatewaysClasses(t *testing.T) {
 		t.Errorf("stepup classes %q, %q; kube classes %q, %q", stepup.ClassWrite, stepup.ClassSensitive, ClassWrite, ClassSensitive)
 	}
 }
+
+// TestGatewayOneShotFiveCreatesNeedFiveCodes — attack: with oneShot, five
+// concurrent creates wait on one prompt and all five go out on its one
+// code. Each code lets one request out: the rest ask again, saying the
+// open window is used up (Renew, so the prompter cannot answer from it),
+// and are refused once they have asked maxAsksPerRequest times.
+func TestGatewayOneShotFiveCreatesNeedFiveCodes(t *testing.T) {
+	release := make(chan struct{})
+	var asks, renewals atomic.Int32
+	tg := startTestGateway(t, func(c *Config) {
+		c.Policies = func(string) profile.Policy {
+			return profile.Policy{Protected: true, Window: time.Minute, Elevation: impersonateBreakGlass, Scope: profile.ScopeOperation, OneShot: true}
+		}
+		c.Asker = AskerFunc(func(ctx context.Context, req StepUpRequest) (bool, error) {
+			if asks.Add(1) == 1 {
+				<-release
+			}
+			if req.Renew {
+				renewals.Add(1)
+			}
+			return true, nil
+		})
+	})
+	hc, host := tg.client(t, "prod")
+	const n = 5
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			codes[i], _, _ = do(t, hc, "POST", host+"/api/v1/namespaces/shop/configmaps", fmt.Sprintf(`{"metadata":{"name":"cm-%d"}}`, i), nil)
+		})
+	}
+	waitJoined(t, tg.Gateway, "prod", n)
+	close(release)
+	wg.Wait()
+	sent := len(tg.api.seenMethod("POST", "/configmaps"))
+	ok := 0
+	for _, c := range codes {
+		switch c {
+		case 200, 201:
+			ok++
+		case 403:
+		default:
+			t.Errorf("codes %v", codes)
+		}
+	}
+	if sent != ok || sent == 0 || int32(sent) > asks.Load() {
+		t.Fatalf("%d creates reached the API server, %d answered OK, on %d codes", sent, ok, asks.Load())
+	}
+	if renewals.Load() == 0 {
+		t.Fatal("no question said the one-shot window was used up")
+	}
+}
