@@ -91,6 +91,23 @@ func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol profile.Polic
 		}
 		// The answer opened (or extended) the window for p.scope; the next
 		// round rides it if it covers this request, else asks for this one.
+		if gr, done, ok := g.ride(route.context, pol, op); ok {
+			return gr, done, ""
+		}
+		if !pol.OneShot && stepup.ScopeWithin(p.scope, scope) {
+			// The answer was for this very operation, but another request's
+			// answer replaced its window before this one went out: the user
+			// said yes to this, so it reopens (one grant per context; the
+			// other request then fails closed). Not for one-shot grants,
+			// where a reopened window would be a second request on one code.
+			gr, err := g.windows.OpenScoped(route.context, windowOr(pol.Window), p.scope, pol.Elevation.String())
+			if err != nil {
+				return stepup.Grant{}, nil, fmt.Sprintf("no window could be opened: %v", err)
+			}
+			if GrantCovers(gr, op) {
+				return gr, func() {}, ""
+			}
+		}
 	}
 }
 
