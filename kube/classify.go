@@ -119,6 +119,8 @@ func (o Operation) detail() string {
 		return shellJoin(o.Command)
 	case o.Action == "trigger":
 		return "a Job from " + strings.Replace(o.Content, "/", " ", 1)
+	case o.Verb == "deletecollection" && o.Content == selectorNone:
+		return "no selector: every one"
 	}
 	return o.Content
 }
@@ -590,9 +592,13 @@ func proxySubPath(req *http.Request, parts []string, skip int) string {
 // object is content too, and not the same as a delete of none.
 func selectorContent(req *http.Request) string {
 	q := req.URL.Query()
-	return fmt.Sprintf("labelSelector=%q fieldSelector=%q",
-		strings.Join(q["labelSelector"], "&"), strings.Join(q["fieldSelector"], "&"))
+	return fmt.Sprintf(selectorFormat, strings.Join(q["labelSelector"], "&"), strings.Join(q["fieldSelector"], "&"))
 }
+
+const selectorFormat = "labelSelector=%q fieldSelector=%q"
+
+// selectorNone is the content of a delete-collection without selectors.
+var selectorNone = fmt.Sprintf(selectorFormat, "", "")
 
 // isRollbackJSONPatch recognises kubectl rollout undo for a Deployment
 // (also what K9s's rollback runs): replace the pod template and the

@@ -192,7 +192,8 @@ func TestContentShownAndRecorded(t *testing.T) {
 	}{
 		{"POST", podsExec + "?command=sh&command=-c&command=echo+hi", "", "", "exec pod/exec shop/web-1 (sh -c 'echo hi')"},
 		{"POST", nodeProxy + "/run/shop/web-1/c", "", "", "proxy node/proxy n1 (POST /run/shop/web-1/c)"},
-		{"DELETE", cmsShop, "", "", `delete configmaps in namespace shop (labelSelector="" fieldSelector="")`},
+		{"DELETE", cmsShop, "", "", "delete configmaps in namespace shop (no selector: every one)"},
+		{"DELETE", cmsShop + "?labelSelector=app%3Dx", "", "", `delete configmaps in namespace shop (labelSelector="app=x" fieldSelector="")`},
 		{"POST", jobsShop, "application/json", ownedJob, "trigger jobs in namespace shop (a Job from cronjob nightly)"},
 		{"PATCH", deployWeb, strategic, restart1, "restart deployment shop/web"},
 	} {
