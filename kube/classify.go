@@ -531,7 +531,8 @@ func triggerContent(job *batchv1.Job) string {
 }
 
 // isTransferCommand recognises exactly the commands kubectl cp runs through
-// exec: `tar cf - SRC` to download, `tar [--no-same-permissions
+// exec: `tar cf - SRC` to download, or with --retries (K9s passes 999)
+// `sh -c "tar cf - 'SRC' | tail -c+N"`; `tar [--no-same-permissions
 // --no-same-owner] -xmf - [-C DIR]` to upload, and `test -d DEST` to check
 // the destination first. tar takes options anywhere, and some run commands
 // (--to-command, --checkpoint-action=exec=...), so a path that could be read
@@ -539,6 +540,9 @@ func triggerContent(job *batchv1.Job) string {
 func isTransferCommand(cmd []string) bool {
 	path := func(p string) bool { return p != "" && !strings.HasPrefix(p, "-") }
 	switch {
+	case len(cmd) == 3 && cmd[0] == "sh" && cmd[1] == "-c":
+		src, ok := resumableTarSource(cmd[2])
+		return ok && path(src)
 	case len(cmd) == 4 && cmd[0] == "tar" && cmd[1] == "cf" && cmd[2] == "-":
 		return path(cmd[3])
 	case len(cmd) == 3 && cmd[0] == "test" && cmd[1] == "-d":
@@ -555,6 +559,32 @@ func isTransferCommand(cmd []string) bool {
 		return len(rest) == 0 || (len(rest) == 2 && rest[0] == "-C" && path(rest[1]))
 	}
 	return false
+}
+
+// resumableTarSource parses the shell line kubectl cp --retries runs,
+// `tar cf - 'SRC' | tail -c+N`, with SRC quoted as kubectl quotes it (a
+// single quote written '\''), and returns SRC. Anything else in the line,
+// or a quote kubectl would not have written, is not a transfer: a shell
+// runs it.
+func resumableTarSource(line string) (string, bool) {
+	const prefix, suffix = "tar cf - '", "' | tail -c+"
+	rest, ok := strings.CutPrefix(line, prefix)
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndex(rest, suffix)
+	if i < 0 {
+		return "", false
+	}
+	quoted, n := rest[:i], rest[i+len(suffix):]
+	if n == "" || strings.Trim(n, "0123456789") != "" {
+		return "", false
+	}
+	src := strings.ReplaceAll(quoted, `'\''`, "\x00")
+	if strings.Contains(src, "'") || strings.Contains(quoted, "\x00") {
+		return "", false
+	}
+	return strings.ReplaceAll(src, "\x00", "'"), true
 }
 
 // commandContent renders an exec's command unambiguously (a JSON array),

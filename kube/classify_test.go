@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -54,6 +55,11 @@ func TestClassify(t *testing.T) {
 		{"exec websocket", "GET", pods + "/cart/exec?command=sh", "", "", ClassSensitive, "exec", ""},
 		{"cp download", "POST", pods + "/cart/exec?command=tar&command=cf&command=-&command=%2Fdata", "", "", ClassSensitive, "transfer", ""},
 		{"cp upload", "POST", pods + "/cart/exec?command=tar&command=-xmf&command=-&command=-C&command=%2Ftmp", "", "", ClassSensitive, "transfer", ""},
+		{"cp download with retries, as K9s runs it", "POST", pods + "/cart/exec?command=sh&command=-c&command=" + url.QueryEscape("tar cf - '/data' | tail -c+1"), "", "", ClassSensitive, "transfer", ""},
+		{"cp download with retries, a quote in the path", "POST", pods + "/cart/exec?command=sh&command=-c&command=" + url.QueryEscape(`tar cf - '/a'\''b' | tail -c+12`), "", "", ClassSensitive, "transfer", ""},
+		{"a quote that ends the path is a shell", "POST", pods + "/cart/exec?command=sh&command=-c&command=" + url.QueryEscape("tar cf - '/x'; sh; '' | tail -c+1"), "", "", ClassSensitive, "exec", ""},
+		{"more after the tail is a shell", "POST", pods + "/cart/exec?command=sh&command=-c&command=" + url.QueryEscape("tar cf - '/x' | tail -c+1; sh"), "", "", ClassSensitive, "exec", ""},
+		{"an option for a path is a shell", "POST", pods + "/cart/exec?command=sh&command=-c&command=" + url.QueryEscape("tar cf - '--to-command=sh' | tail -c+1"), "", "", ClassSensitive, "exec", ""},
 		{"cp checks the destination", "POST", pods + "/cart/exec?command=test&command=-d&command=%2Ftmp", "", "", ClassSensitive, "transfer", ""},
 		{"tar that runs a command is no transfer", "POST", pods + "/cart/exec?command=tar&command=cf&command=-&command=--checkpoint-action%3Dexec%3Dsh", "", "", ClassSensitive, "exec", ""},
 		{"tar with other arguments is no transfer", "POST", pods + "/cart/exec?command=tar&command=cf", "", "", ClassSensitive, "exec", ""},

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -111,6 +112,8 @@ func TestGrantCoversTheContent(t *testing.T) {
 		{"transfer from the key", key("transfer", "pods", pod), []req{
 			{"POST", podsExec + "?command=tar&command=cf&command=-&command=/data", "", "", true},
 			{"POST", podsExec + "?command=test&command=-d&command=/tmp", "", "", true},
+			{"POST", podsExec + "?command=sh&command=-c&command=" + url.QueryEscape("tar cf - '/data' | tail -c+1"), "", "", true},
+			{"POST", podsExec + "?command=sh&command=-c&command=" + url.QueryEscape("tar cf - '/data' | tail -c+1 && sh -i"), "", "", false},
 			{"POST", podsExec + "?command=tar&command=-xmf&command=-&command=-C&command=/tmp", "", "", true},
 			{"POST", podsExec + "?command=sh&command=-i&tty=true", "", "", false},
 			{"POST", podsExec + "?command=tar&command=cf&command=-&command=--to-command=sh", "", "", false},
