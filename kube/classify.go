@@ -563,7 +563,7 @@ func isTransferCommand(cmd []string) bool {
 
 // resumableTarSource parses the shell line kubectl cp --retries runs,
 // `tar cf - 'SRC' | tail -c+N`, with SRC quoted as kubectl quotes it (a
-// single quote written '\''), and returns SRC. Anything else in the line,
+// single quote written '\”), and returns SRC. Anything else in the line,
 // or a quote kubectl would not have written, is not a transfer: a shell
 // runs it.
 func resumableTarSource(line string) (string, bool) {
