@@ -562,10 +562,10 @@ func isTransferCommand(cmd []string) bool {
 }
 
 // resumableTarSource parses the shell line kubectl cp --retries runs,
-// `tar cf - 'SRC' | tail -c+N`, with SRC quoted as kubectl quotes it (a
-// single quote written '\”), and returns SRC. Anything else in the line,
-// or a quote kubectl would not have written, is not a transfer: a shell
-// runs it.
+// `tar cf - 'SRC' | tail -c+N`, with SRC in single quotes as kubectl quotes
+// it (each single quote inside closed, escaped and reopened), and returns
+// SRC. Anything else in the line, or a quote kubectl would not have
+// written, is not a transfer: a shell runs it.
 func resumableTarSource(line string) (string, bool) {
 	const prefix, suffix = "tar cf - '", "' | tail -c+"
 	rest, ok := strings.CutPrefix(line, prefix)
