@@ -10,6 +10,9 @@ package gateway_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -547,5 +550,61 @@ func TestOneShotCountsRequests(t *testing.T) {
 	}
 	if e := int32(h.elevated(func(ev audit.Record) bool { return ev.Namespace == ns })); e != created.Load() {
 		t.Fatalf("%d elevated records for %d creates", e, created.Load())
+	}
+}
+
+// kubectlBin finds the pinned kubectl, where the test bed finds its other
+// binaries.
+func kubectlBin(t *testing.T) string {
+	t.Helper()
+	if d := os.Getenv("K9S_GUARD_TOOLS"); d != "" {
+		return filepath.Join(d, "kubectl")
+	}
+	wd, _ := os.Getwd()
+	for d := wd; filepath.Dir(d) != d; d = filepath.Dir(d) {
+		if p := filepath.Join(d, ".tools", "bin", "kubectl"); fileExists(p) {
+			return p
+		}
+	}
+	p, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Fatal("no kubectl: run `make tools` (or set K9S_GUARD_TOOLS)")
+	}
+	return p
+}
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// TestKubectlCpRidesTransferGrant: what K9s's transfer really runs —
+// `kubectl cp --retries=999` with the session kubeconfig, which execs
+// `sh -c "tar cf - '/data' | tail -c+0"` — rides the key's transfer grant
+// without a second prompt, and the audit record carries that command.
+// (No kubelet here: the API server refuses the exec itself, after the
+// gateway has sent it elevated; kubectl then retries over SPDY, a second
+// exec, which rides the grant too.)
+func TestKubectlCpRidesTransferGrant(t *testing.T) {
+	asker := &actionAsker{action: "none"}
+	h := scopedHarness(t, asker, false)
+	pod := aPod(t)
+	scope, _ := stepup.KeyScope("transfer", "pods", []stepup.Target{{Namespace: "shop", Name: pod}})
+	if _, err := h.windows.OpenScoped(cluster.ContextProd, time.Minute, scope, "keys"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubectlBin(t), "--kubeconfig", h.gw.KubeconfigPath(), "--context", cluster.ContextProd,
+		"cp", "shop/"+pod+":/data", filepath.Join(t.TempDir(), "data"), "--no-preserve=false", "--retries=999", "-c=c")
+	out, _ := cmd.CombinedOutput() // fails: the pod has no node to exec on
+	if n := asker.n.Load(); n != 0 {
+		t.Fatalf("kubectl cp asked %d times under the transfer grant (%v):\n%s", n, asker.asked(), out)
+	}
+	want := `sh -c 'tar cf - '\''/data'\'' | tail -c+0'`
+	if n := h.elevated(func(ev audit.Record) bool { return ev.Subresource == "exec" && ev.Command == want && ev.Action == "transfer" }); n == 0 {
+		h.audit.mu.Lock()
+		defer h.audit.mu.Unlock()
+		t.Fatalf("no elevated exec of %s; audit %+v\nkubectl: %s", want, h.audit.events, out)
 	}
 }
