@@ -602,7 +602,9 @@ func TestKubectlCpRidesTransferGrant(t *testing.T) {
 		t.Fatalf("kubectl cp asked %d times under the transfer grant (%v):\n%s", n, asker.asked(), out)
 	}
 	want := `sh -c 'tar cf - '\''/data'\'' | tail -c+0'`
-	if n := h.elevated(func(ev audit.Record) bool { return ev.Subresource == "exec" && ev.Command == want && ev.Action == "transfer" }); n == 0 {
+	if n := h.elevated(func(ev audit.Record) bool {
+		return ev.Subresource == "exec" && ev.Command == want && ev.Action == "transfer"
+	}); n == 0 {
 		h.audit.mu.Lock()
 		defer h.audit.mu.Unlock()
 		t.Fatalf("no elevated exec of %s; audit %+v\nkubectl: %s", want, h.audit.events, out)
