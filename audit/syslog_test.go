@@ -151,7 +151,10 @@ func TestSyslogSinkDeliversToRsyslog(t *testing.T) {
 	poll(t, "six records at rsyslogd", 30*time.Second, func() bool {
 		b, _ := os.ReadFile(out)
 		got = nil
-		for _, line := range strings.Split(string(b), "\n") {
+		// rsyslogd may be half way through writing a line: only lines
+		// that end in a newline are complete.
+		whole := string(b[:bytes.LastIndexByte(b, '\n')+1])
+		for _, line := range strings.Split(whole, "\n") {
 			if strings.HasPrefix(line, "im") && !strings.Contains(line, " probe ") {
 				got = append(got, line)
 			}
