@@ -22,7 +22,10 @@ import (
 // SchemaVersion is the version of the record format written by this
 // package. It is stored in every record (field "v") and bumped on any
 // change a reader must know about; docs/audit.md describes each version.
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// MinSchemaVersion is the oldest record format this build still reads.
+const MinSchemaVersion = 1
 
 // Genesis is the prev hash of the first record of a chain. A first record
 // that carries anything else means records before it were removed.
@@ -68,6 +71,10 @@ type Record struct {
 	V       int       `json:"v"`
 	Time    time.Time `json:"time"`
 	Session string    `json:"session"`
+	// Seq numbers a session's records from 1 (schema version 2). A number
+	// is used up by every record the session tried to write, written or
+	// not, so a record lost to a full disk leaves a hole Verify reports.
+	Seq int64 `json:"seq,omitempty"`
 	Event   Event     `json:"event"`
 	User    string    `json:"user"`
 	Host    string    `json:"host"`

@@ -147,7 +147,12 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	s.prot = prot
 	defer prot.close()
 	s.otpStatePath = cfg.OTP.StatePath
-	_ = prot.record(audit.Record{Event: audit.EventSessionStart, Context: cfg.Context, Message: "k9s-guard " + cfg.Version})
+	// The start record is the first proof the trail takes writes; without
+	// it a protected context is not entered (a session with nothing
+	// protected still runs, and says why nothing can be elevated).
+	if err := prot.record(audit.Record{Event: audit.EventSessionStart, Context: cfg.Context, Message: "k9s-guard " + cfg.Version}); err != nil && prot.routes.AnyProtected() {
+		return ExitUsage, fmt.Errorf("write the session's start to the audit trail: %w", err)
+	}
 	defer func() {
 		// Windows close (and are recorded) before the session's end record.
 		prot.windows.CloseAll(stepup.CloseExit)
@@ -175,7 +180,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	defer s.shadow.Close()
 	s.prompt = newPrompter(s)
 	s.gate = stepup.NewGate(stepup.GateOptions{
-		Context: cfg.Context, Now: cfg.Now, Policy: prot.prof.For, Windows: prot.windows, Screen: s.shadow,
+		Context: cfg.Context, Now: cfg.Now, Policy: prot.policy, Windows: prot.windows, Screen: s.shadow,
 		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey,
 	})
 	asker.set(s.askFromGateway)
@@ -187,7 +192,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 		}
 		_ = prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d, Message: scope})
 		s.paintStatus()
-		msg := fmt.Sprintf("%s elevated in context %s with %s until %s", whoami(), g.Context, prot.prof.For(g.Context).Elevation, d.Format(time.RFC3339))
+		msg := fmt.Sprintf("%s elevated in context %s with %s until %s", whoami(), g.Context, prot.policy(g.Context).Elevation, d.Format(time.RFC3339))
 		if scope != "" {
 			msg += " (" + scope + ")"
 		}
@@ -349,7 +354,7 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
 		Scope: req.Scope,
 	}
-	pol := s.prot.prof.For(req.Context)
+	pol := s.prot.policy(req.Context)
 	if req.Name != "" {
 		for _, a := range req.Candidates() {
 			if pol.NeedsConfirmName(a) {
@@ -427,7 +432,7 @@ func whoami() string {
 func (s *session) closeIdleWindows() {
 	idle := s.cfg.Now().Sub(time.Unix(0, s.lastKey.Load()))
 	for _, g := range s.prot.windows.Grants() {
-		if limit := s.prot.prof.For(g.Context).Idle; limit > 0 && idle >= limit && g.Opened.Before(s.cfg.Now().Add(-limit)) {
+		if limit := s.prot.policy(g.Context).Idle; limit > 0 && idle >= limit && g.Opened.Before(s.cfg.Now().Add(-limit)) {
 			s.prot.windows.Close(g.Context, stepup.CloseIdle)
 		}
 	}
