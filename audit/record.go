@@ -74,11 +74,11 @@ type Record struct {
 	// Seq numbers a session's records from 1 (schema version 2). A number
 	// is used up by every record the session tried to write, written or
 	// not, so a record lost to a full disk leaves a hole Verify reports.
-	Seq int64 `json:"seq,omitempty"`
-	Event   Event     `json:"event"`
-	User    string    `json:"user"`
-	Host    string    `json:"host"`
-	PID     int       `json:"pid"`
+	Seq   int64  `json:"seq,omitempty"`
+	Event Event  `json:"event"`
+	User  string `json:"user"`
+	Host  string `json:"host"`
+	PID   int    `json:"pid"`
 
 	Context          string `json:"context,omitempty"`
 	Server           string `json:"server,omitempty"`

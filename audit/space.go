@@ -38,4 +38,3 @@ func (l *Log) CheckWritable() error {
 	}
 	return nil
 }
-
