@@ -53,6 +53,10 @@ type Config struct {
 	K9s                 string
 	K9sArgs             []string
 	Context, Kubeconfig string
+	// K9sEnv is added to K9s's environment (and so to everything K9s
+	// starts): who started it, so that a k9s-guard started in its place
+	// can tell it is in a loop.
+	K9sEnv []string
 	// K9sWarning, when set, gives a line to print before K9s takes the
 	// screen (an untested K9s version); "" for none.
 	K9sWarning func() string
@@ -167,6 +171,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	// its own --kubeconfig (the real file) must not reach it.
 	args := withoutFlag(cfg.K9sArgs, "--kubeconfig")
 	env := append(withoutEnv(os.Environ(), "KUBECONFIG"), "KUBECONFIG="+prot.gw.KubeconfigPath())
+	env = append(env, cfg.K9sEnv...)
 	// Once, before K9s takes the screen; a slow answer is not waited for
 	// (it is cached for the next launch).
 	if cfg.K9sWarning != nil {
