@@ -87,4 +87,3 @@ func nestedEnv(getenv func(string) string) []string {
 	d, _ := strconv.Atoi(getenv(envGuardDepth))
 	return []string{envGuardPID + "=" + strconv.Itoa(os.Getpid()), envGuardDepth + "=" + strconv.Itoa(d+1)}
 }
-

@@ -50,7 +50,7 @@ func (a *App) launch(ctx context.Context, la launchArgs) (int, error) {
 		Stderr: a.Stderr, Getenv: a.Getenv, Now: a.Now, Version: Version(),
 		K9s: k9s, K9sArgs: la.K9sArgs, Context: la.Context, Kubeconfig: la.Kubeconfig,
 		K9sWarning: k9sCheck.warning, K9sEnv: nestedEnv(a.Getenv),
-		Profile:    prof,
+		Profile: prof,
 	}
 	// The profile is read once, above, and the OS keyring probed once, here.
 	if t, err := a.otpTargetIn(prof, otpFlags{profile: la.Profile}); err != nil {
