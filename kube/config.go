@@ -52,6 +52,9 @@ type StepUpRequest struct {
 	Scope *stepup.GrantScope
 	// OneShot says the grant ends when its operation completes.
 	OneShot bool
+	// Client is the process whose request raised the question (on Linux
+	// found through /proc), for the prompt and the audit trail.
+	Client Peer
 }
 
 // String is e.g. "delete pod shop/cart-7c9d".

@@ -163,6 +163,7 @@ func Start(ctx context.Context, cfg Config) (*Gateway, error) {
 			NextProtos:   []string{"http/1.1"},
 		},
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ConnContext:  withConn, // who asked, for prompts and access reviews (peer.go)
 		ErrorLog:     log.New(logfWriter(g.logf), "gateway: ", 0),
 	}
 	tlsListener := tls.NewListener(g.listener, g.server.TLSConfig)

@@ -324,6 +324,7 @@ func (s *session) keyRequest(h stepup.Hold) askRequest {
 	req := askRequest{
 		Context: h.Context, Action: h.Action, Target: h.Target, Source: h.Source, Window: h.Window, Via: "key",
 		Resource: h.Resource, Namespace: h.Namespace, Name: h.Name, Scope: h.Scope, ConfirmName: h.ConfirmName,
+		AskedBy: "you, with a key in K9s",
 	}
 	if h.Mapped && s.prot.gw != nil {
 		req.Blast = blastRadius(s.prot.gw, h.Context, h.Requests)
@@ -361,7 +362,7 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	ar := askRequest{
 		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
 		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
-		Scope: req.Scope,
+		Scope: req.Scope, AskedBy: req.Client.String() + ", through the gateway",
 	}
 	pol := s.prot.policy(req.Context)
 	if req.Name != "" {
