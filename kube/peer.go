@@ -73,4 +73,3 @@ func clientOf(ctx context.Context) Peer {
 	})
 	return pc.peer
 }
-
