@@ -46,6 +46,9 @@ const (
 	EventWindowClose     Event = "window.close"
 	EventRequestElevated Event = "request.elevated"
 	EventRequestDenied   Event = "request.denied"
+	// EventAccessReview: a SelfSubjectAccessReview in a protected context
+	// was answered by the gateway from the profile (schema version 2).
+	EventAccessReview Event = "access.review"
 	// EventSinkError: a copy of the trail could not be delivered elsewhere
 	// (a Kubernetes Event announcing a window); the local file has it.
 	EventSinkError Event = "sink.error"
@@ -55,7 +58,7 @@ const (
 // typically produces them; the viewer and the docs use it.
 var Events = []Event{
 	EventSessionStart, EventStepupPrompt, EventStepupGranted, EventStepupDenied,
-	EventStepupLockout, EventWindowOpen, EventRequestElevated, EventRequestDenied,
+	EventStepupLockout, EventWindowOpen, EventRequestElevated, EventRequestDenied, EventAccessReview,
 	EventWindowClose, EventSinkError, EventSessionEnd,
 }
 
