@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -95,6 +96,16 @@ func (a *App) runDoctor(ctx context.Context, o doctorFlags) error {
 		cancel()
 	}
 	failed := printDoctor(a.Stdout, ds)
+	// The session protects more than the profile names; say which, so a
+	// prompt in "dev" is no surprise and an unguarded road is visible.
+	rt := kube.PlanRoutesFrom(raw, rules, prof)
+	printInherited(a.Stdout, rt)
+	if err := rt.CheckElevationSources(rules); err != nil {
+		fmt.Fprintf(a.Stdout, "a session will not start until this is fixed:\n%s\n", err)
+		if failed == 0 {
+			return &ExitError{Code: exitFailure, Err: errors.New("an elevation source of the profile is missing or on another server")}
+		}
+	}
 	if failed > 0 {
 		return &ExitError{Code: exitFailure, Err: fmt.Errorf("%d of %d protected contexts failed the checks", failed, len(ds))}
 	}

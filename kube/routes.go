@@ -58,6 +58,23 @@ func PlanRoutes(rules *clientcmd.ClientConfigLoadingRules, prof *profile.Profile
 	return planRoutes(raw, rules, prof), nil
 }
 
+// PlanRoutesFrom is PlanRoutes for a kubeconfig already loaded (init
+// plans the profile it is about to write). rules may be nil: then an
+// elevation's own kubeconfig file is never taken for the session's.
+func PlanRoutesFrom(raw *clientcmdapi.Config, rules *clientcmd.ClientConfigLoadingRules, prof *profile.Profile) *Routes {
+	if rules == nil {
+		rules = &clientcmd.ClientConfigLoadingRules{}
+	}
+	return planRoutes(raw, rules, prof)
+}
+
+// SameCluster reports whether two contexts of a kubeconfig reach the same
+// server with the same CA, the test of the same-server rule.
+func SameCluster(raw *clientcmdapi.Config, a, b string) bool {
+	ka := clusterIdentity(raw, a)
+	return ka != "" && ka == clusterIdentity(raw, b)
+}
+
 func planRoutes(raw *clientcmdapi.Config, rules *clientcmd.ClientConfigLoadingRules, prof *profile.Profile) *Routes {
 	rt := &Routes{prof: prof, byName: map[string]Protection{}}
 	names := make([]string, 0, len(raw.Contexts))
