@@ -73,7 +73,9 @@ func soloPod(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = admin(t).cs.CoreV1().Pods("shop").Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = admin(t).cs.CoreV1().Pods("shop").Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
 	return name
 }
 
