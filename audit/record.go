@@ -49,6 +49,10 @@ const (
 	// EventAccessReview: a SelfSubjectAccessReview in a protected context
 	// was answered by the gateway from the profile (schema version 2).
 	EventAccessReview Event = "access.review"
+	// EventContextEdit: K9s renamed or deleted a context (`:ctx` r or
+	// Ctrl-D); Reason says whether it was written to the user's
+	// kubeconfig or refused (schema version 2).
+	EventContextEdit Event = "context.edit"
 	// EventSinkError: a copy of the trail could not be delivered elsewhere
 	// (a Kubernetes Event announcing a window); the local file has it.
 	EventSinkError Event = "sink.error"
@@ -58,7 +62,7 @@ const (
 // typically produces them; the viewer and the docs use it.
 var Events = []Event{
 	EventSessionStart, EventStepupPrompt, EventStepupGranted, EventStepupDenied,
-	EventStepupLockout, EventWindowOpen, EventRequestElevated, EventRequestDenied, EventAccessReview,
+	EventStepupLockout, EventWindowOpen, EventRequestElevated, EventRequestDenied, EventAccessReview, EventContextEdit,
 	EventWindowClose, EventSinkError, EventSessionEnd,
 }
 

@@ -56,6 +56,9 @@ type Gateway struct {
 	closed   bool
 	closeErr error
 	once     sync.Once
+
+	editMu  sync.Mutex // K9s's context edits (ctxedit.go)
+	written []byte     // the session kubeconfig as last written
 }
 
 // lazy builds a value once, on first use, and remembers the error too.
@@ -140,7 +143,7 @@ func Start(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	g.kubeconfig = filepath.Join(g.dir, kubeconfigFile)
-	if err := writeSessionKubeconfig(g.kubeconfig, g.layout.session); err != nil {
+	if err := g.rewriteLocked(); err != nil {
 		g.listener.Close()
 		_ = removeSession(g.dir)
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -31,6 +32,23 @@ import (
 type Routes struct {
 	prof   *profile.Profile
 	byName map[string]Protection
+
+	mu      sync.RWMutex
+	aliases map[string]string // a context renamed in K9s: new name -> old
+}
+
+// Alias gives a context K9s renamed in the session its old name's
+// protection under the new name too.
+func (r *Routes) Alias(newName, oldName string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.aliases == nil {
+		r.aliases = map[string]string{}
+	}
+	if o, ok := r.aliases[oldName]; ok {
+		oldName = o
+	}
+	r.aliases[newName] = oldName
 }
 
 // Protection is how one context is protected in the session, and why.
@@ -137,6 +155,14 @@ func planRoutes(raw *clientcmdapi.Config, rules *clientcmd.ClientConfigLoadingRu
 // For is the policy of a context in the session; a context the
 // kubeconfig does not have gets the profile's.
 func (r *Routes) For(context string) profile.Policy {
+	r.mu.RLock()
+	old, aliased := r.aliases[context]
+	r.mu.RUnlock()
+	if aliased {
+		pol := r.For(old)
+		pol.Context = context
+		return pol
+	}
 	if p, ok := r.byName[context]; ok {
 		return p.Policy
 	}

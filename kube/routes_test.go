@@ -160,3 +160,21 @@ func TestMissingElevationSourceIsAStartError(t *testing.T) {
 		t.Errorf("a source on the same server (spelt with a trailing slash) was refused: %v", err)
 	}
 }
+
+// TestRenamedContextKeepsItsProtection: a context K9s renamed in the
+// session keeps its rule under the new name, so the key watcher, which
+// reads the new name off K9s's header, still guards it.
+func TestRenamedContextKeepsItsProtection(t *testing.T) {
+	rules, _ := testbedLike(t)
+	rt, err := PlanRoutes(rules, mustProfile(t, "version: 1\ncontexts:\n  prod:\n    elevation:\n      context: admin\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Alias("prod-2", "prod")
+	rt.Alias("prod-3", "prod-2")
+	for _, n := range []string{"prod-2", "prod-3"} {
+		if pol := rt.For(n); !pol.Protected || pol.Context != n || pol.Elevation.Context != "admin" {
+			t.Errorf("%s: %+v, want prod's rule", n, pol)
+		}
+	}
+}

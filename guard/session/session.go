@@ -103,6 +103,8 @@ type session struct {
 	statusStale atomic.Bool  // a closed window's indicator is still to be wiped
 	lastKey     atomic.Int64 // when the user last typed (Unix ns), for closeOn.idle
 	statusMu    sync.Mutex   // one status paint or wipe at a time, each from the current windows
+	notice      atomic.Pointer[notice]
+	editBusy    atomic.Bool // a context edit of K9s's is being handled
 
 	panics chan error
 }
@@ -406,6 +408,7 @@ func (s *session) watchScreen(ctx context.Context) {
 			s.keyMu.Unlock()
 		}
 		s.closeIdleWindows()
+		s.checkContextEdits()
 		if s.statusStale.Load() {
 			s.clearStatus()
 		}
