@@ -155,4 +155,3 @@ func (g *Gateway) rewriteLocked() error {
 	g.written = data
 	return nil
 }
-
