@@ -83,7 +83,7 @@ func (s *session) currentNotice() string {
 
 func noticeSequence(text string, cols int) string {
 	line := ansi.Truncate(" k9s-guard: "+text+" ", max(cols-24, 10), "…")
-	return ansi.SaveCursor + ansi.CursorHomePosition + ansi.SGR(ansi.ReverseAttr, ansi.BoldAttr) + line + ansi.ResetStyle + ansi.RestoreCursor
+	return ansi.SaveCursor + ansi.CursorHomePosition + ansi.SGR(ansi.AttrReverse, ansi.AttrBold) + line + ansi.ResetStyle + ansi.RestoreCursor
 }
 
 // clearStatus repaints the indicator's row from the shadow screen.
