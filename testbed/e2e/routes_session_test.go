@@ -141,7 +141,8 @@ func TestOverrideFlagIsRefusedAtStart(t *testing.T) {
 // window.open. The session does not start, and says where in the profile.
 func TestMissingElevationSourceIsRefusedAtStart(t *testing.T) {
 	env := guardedEnv(t, strings.Replace(protectedProfile, "context: admin", "context: admn", 1))
-	term := startGuard(t, env, 160, 40, "--context", "prod")
+	// Wide enough that the one-line error is not wrapped mid-word.
+	term := startGuard(t, env, 400, 40, "--context", "prod")
 	code, err := term.Wait(30 * time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +167,7 @@ func TestUnwritableAuditTrailRefusesProtectedSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := guardedEnv(t, protectedProfile+"audit:\n  file: "+trail+"\n")
-	term := startGuard(t, env, 200, 40, "--context", "prod")
+	term := startGuard(t, env, 400, 40, "--context", "prod")
 	code, err := term.Wait(30 * time.Second)
 	if err != nil {
 		t.Fatal(err)
