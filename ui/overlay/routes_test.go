@@ -10,13 +10,29 @@ import (
 // between the box's borders on every row, so that a message wrapped at a
 // space or a hyphen reads whole.
 func boxText(screen string) string {
+	lines := strings.Split(screen, "\n")
+	left, right := -1, -1
+	for _, l := range lines {
+		r := []rune(l)
+		for i, c := range r {
+			switch c {
+			case '╭':
+				left = i
+			case '╮':
+				right = i
+			}
+		}
+		if left >= 0 && right > left {
+			break
+		}
+	}
 	var words []string
-	for _, l := range strings.Split(screen, "\n") {
-		i, j := strings.Index(l, "│"), strings.LastIndex(l, "│")
-		if i < 0 || j <= i {
+	for _, l := range lines {
+		r := []rune(l)
+		if left < 0 || len(r) <= right {
 			continue
 		}
-		words = append(words, strings.Fields(l[i+len("│"):j])...)
+		words = append(words, strings.Fields(string(r[left+1:right]))...)
 	}
 	return strings.Join(words, "")
 }
