@@ -35,9 +35,10 @@ func (e ContextEdit) String() string {
 func (e ContextEdit) Action() string { return e.Kind + "-context" }
 
 // ContextEdits reports what K9s changed in the session kubeconfig since it
-// was written (or since the last Accept/Revert): nil when nothing; an
-// error when the file changed in a way that is not one rename or delete
-// (it is then best put back with Revert).
+// was written (or since the last Accept/Revert): nil when nothing, or
+// while a change is not yet seen twice (call it on a poll); an error when
+// the file changed in a way that is not one rename or one delete (it is
+// then best put back with Revert).
 func (g *Gateway) ContextEdits() ([]ContextEdit, error) {
 	g.editMu.Lock()
 	defer g.editMu.Unlock()
@@ -46,8 +47,17 @@ func (g *Gateway) ContextEdits() ([]ContextEdit, error) {
 		return nil, fmt.Errorf("read session kubeconfig: %w", err)
 	}
 	if bytes.Equal(data, g.written) {
+		g.pending = nil
 		return nil, nil
 	}
+	// K9s rewrites the file in place: a read can catch it half written,
+	// which may even parse (with contexts missing). An edit counts only
+	// once the same new content is seen twice, a poll apart.
+	if !bytes.Equal(data, g.pending) {
+		g.pending = data
+		return nil, nil
+	}
+	g.pending = nil
 	now, err := clientcmd.Load(data)
 	if err != nil {
 		return nil, fmt.Errorf("session kubeconfig was rewritten unreadably: %w", err)
@@ -74,12 +84,9 @@ func (g *Gateway) ContextEdits() ([]ContextEdit, error) {
 		return nil, nil
 	case len(gone) == 1 && len(added) == 1 && sameEntries(was.Contexts[gone[0]], now.Contexts[added[0]]):
 		return []ContextEdit{{Kind: "rename", Old: gone[0], New: added[0]}}, nil
-	case len(added) == 0:
-		var out []ContextEdit
-		for _, n := range gone {
-			out = append(out, ContextEdit{Kind: "delete", Old: n})
-		}
-		return out, nil
+	case len(gone) == 1 && len(added) == 0:
+		// K9s deletes one context at a time.
+		return []ContextEdit{{Kind: "delete", Old: gone[0]}}, nil
 	}
 	return nil, fmt.Errorf("session kubeconfig changed beyond a rename or delete (contexts gone: %v, added: %v)", gone, added)
 }
@@ -152,6 +159,6 @@ func (g *Gateway) rewriteLocked() error {
 	if err != nil {
 		return fmt.Errorf("read session kubeconfig: %w", err)
 	}
-	g.written = data
+	g.written, g.pending = data, nil
 	return nil
 }

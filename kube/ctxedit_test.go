@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"os"
 	"testing"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -28,6 +29,10 @@ func k9sEdit(t *testing.T, tg *testGateway, edit func(contexts map[string]bool) 
 	}
 	if err := clientcmd.ModifyConfig(acc, *cfg, true); err != nil {
 		t.Fatal(err)
+	}
+	// The first look at a change only notes it (K9s may be mid-write).
+	if edits, err := tg.ContextEdits(); err != nil || edits != nil {
+		t.Fatalf("first look at the change: %v, %v; want nothing yet", edits, err)
 	}
 }
 
@@ -111,5 +116,38 @@ func TestContextEditsAreWrittenThrough(t *testing.T) {
 	}
 	if userContexts()["team/prod"] {
 		t.Fatal("the accepted delete did not reach the user's kubeconfig")
+	}
+}
+
+// TestHalfWrittenSessionKubeconfigIsNotAnEdit: K9s rewrites the file in
+// place, so a poll can read it half written, missing contexts. That must
+// never be taken for a delete and written through to the user's
+// kubeconfig: a change counts only when seen twice.
+func TestHalfWrittenSessionKubeconfigIsNotAnEdit(t *testing.T) {
+	tg := startTestGateway(t, nil)
+	full, err := os.ReadFile(tg.KubeconfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := clientcmd.Load(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(cfg.Contexts, "dev") // what a torn read could look like
+	if err := clientcmd.WriteToFile(*cfg, tg.KubeconfigPath()); err != nil {
+		t.Fatal(err)
+	}
+	if edits, err := tg.ContextEdits(); err != nil || edits != nil {
+		t.Fatalf("a change seen once: %v, %v", edits, err)
+	}
+	if err := os.WriteFile(tg.KubeconfigPath(), full, 0o600); err != nil { // the write completes
+		t.Fatal(err)
+	}
+	if edits, err := tg.ContextEdits(); err != nil || edits != nil {
+		t.Fatalf("after the write completed: %v, %v", edits, err)
+	}
+	user, err := clientcmd.LoadFromFile(tg.rules.ExplicitPath)
+	if err != nil || user.Contexts["dev"] == nil {
+		t.Fatalf("the user's kubeconfig lost dev: %v", err)
 	}
 }
