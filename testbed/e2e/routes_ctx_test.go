@@ -124,3 +124,80 @@ func TestContextDeleteInK9sIsWrittenThroughOrRefused(t *testing.T) {
 		t.Log("K9s did not redraw prod (its list refreshes on its own schedule):", err)
 	}
 }
+
+// renameContextInK9s filters K9s's :ctx view down to one context, opens
+// its rename form (r), appends suffix to the name and presses OK.
+func renameContextInK9s(t *testing.T, term *Term, name, suffix string) {
+	t.Helper()
+	if err := term.Type("/" + name + "\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitFor("the filtered context list", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "</"+name+">") && !strings.Contains(s, " admin ")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type("r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("New name: "+name, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type(suffix); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("New name: "+name+suffix, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// Enter leaves the field for OK; Enter again presses it.
+	focusedBg := -1
+	if err := term.Type("\r"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitFor("the focus on OK", 10*time.Second, func(string) bool {
+		focusedBg = buttonBg(term, "OK")
+		return focusedBg >= 0 && focusedBg != buttonBg(term, "Cancel")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type("\r"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestContextRenameInK9sIsWrittenThroughOrRefused stops the same loss for
+// a rename, and a quieter hole: renaming prod to a name the profile does
+// not protect would have left it unguarded from the next session on. An
+// unprotected context's rename reaches the user's kubeconfig; prod's is
+// refused with a notice that says why, and the kubeconfig keeps prod.
+func TestContextRenameInK9sIsWrittenThroughOrRefused(t *testing.T) {
+	kc := ownKubeconfig(t)
+	env := guardedEnv(t, protectedProfile+"  scratch:\n    protected: false\n", "KUBECONFIG="+kc)
+	term := startGuard(t, env, 140, 40, "--context", "dev", "-c", "ctx")
+	if err := term.WaitText("scratch", startTimeout); err != nil {
+		t.Fatal(err)
+	}
+	renameContextInK9s(t, term, "scratch", "-2")
+	if err := term.WaitText("rename context scratch to scratch-2: written to your kubeconfig", 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if hasContext(t, kc, "scratch") || !hasContext(t, kc, "scratch-2") {
+		t.Fatal("the user's kubeconfig does not have the rename")
+	}
+
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitFor("the whole context list", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "contexts(all)[5]")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	renameContextInK9s(t, term, "prod", "-2")
+	if err := term.WaitText("rename context prod to prod-2 not done: the profile protects prod by name", 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if !hasContext(t, kc, "prod") || hasContext(t, kc, "prod-2") {
+		t.Fatal("the refused rename reached the user's kubeconfig")
+	}
+}
