@@ -201,7 +201,13 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 		if g.Scope != nil {
 			scope = "scope: " + stepup.ScopeString(g.Scope)
 		}
-		_ = prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d, Message: scope})
+		if err := prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d, Message: scope}); err != nil {
+			// Fail closed: a window that is not on the record does not stay
+			// open (its number is a gap verify reports).
+			prot.windows.CloseGrant(g.ID, stepup.CloseRelocked)
+			s.say("the elevation window was closed at once: the audit trail cannot be written: " + err.Error())
+			return
+		}
 		s.paintStatus()
 		msg := fmt.Sprintf("%s elevated in context %s with %s until %s", whoami(), g.Context, prot.policy(g.Context).Elevation, d.Format(time.RFC3339))
 		if scope != "" {
