@@ -60,6 +60,8 @@ type Gateway struct {
 	editMu  sync.Mutex // K9s's context edits (ctxedit.go)
 	written []byte     // the session kubeconfig as last written
 	pending []byte     // a change seen once, waiting to be seen again
+
+	reviewed sync.Map // access reviews already recorded (ssar.go)
 }
 
 // lazy builds a value once, on first use, and remembers the error too.

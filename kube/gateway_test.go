@@ -590,10 +590,18 @@ func TestGatewayAccessReviewsAnsweredFromProfile(t *testing.T) {
 	if !ok || rec.Verb != "delete" || rec.Resource != "pods" || rec.Namespace != "shop" || !strings.Contains(rec.Message, "(pid ") {
 		t.Fatalf("access review record %+v (found %v), want the delete review with who asked", rec, ok)
 	}
+	// The same question again is answered the same way and not recorded
+	// twice (K9s asks it for every view it opens).
+	_, _, body = do(t, hc, "POST", ssar, ssarBody("delete", "pods"), nil)
+	review = authorizationv1.SelfSubjectAccessReview{}
+	_ = json.Unmarshal(body, &review)
+	if !review.Status.Allowed || len(tg.audit.byEvent(audit.EventAccessReview)) != 1 {
+		t.Fatalf("repeated review: %s; %d records", body, len(tg.audit.byEvent(audit.EventAccessReview)))
+	}
 	// Without a record, the gateway says nothing about the elevated
 	// rights: the base credentials answer.
 	tg.audit.fail = errors.New("disk full")
-	_, _, body = do(t, hc, "POST", ssar, ssarBody("delete", "pods"), nil)
+	_, _, body = do(t, hc, "POST", ssar, ssarBody("delete", "configmaps"), nil)
 	review = authorizationv1.SelfSubjectAccessReview{}
 	_ = json.Unmarshal(body, &review)
 	if review.Status.Allowed || len(tg.api.seenMethod("POST", "/selfsubjectaccessreviews")) != 2 {

@@ -41,7 +41,16 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 	ev := g.event(audit.EventAccessReview, route, pol, hyp)
 	ev.Verb, ev.Status = ra.Verb, http.StatusCreated
 	ev.Reason = "answered from the profile: allowed after step-up"
-	ev.Message = "asked by " + clientOf(r.Context()).String()
+	peer := clientOf(r.Context())
+	ev.Message = "asked by " + peer.String()
+	// K9s asks the same few questions for every view it opens (and again
+	// when its 5-minute cache expires): each question is recorded once per
+	// asking process, which is what maps the rights, not the repetition.
+	key := fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", route.context, peer.PID, ra.Verb, ra.Group, ra.Resource, ra.Subresource, ra.Namespace, ra.Name)
+	if _, seen := g.reviewed.Load(key); seen {
+		g.writeReview(w, r, route, pol, &review)
+		return
+	}
 	if err := g.audit(ev); err != nil {
 		// Fail closed: without a record the gateway says nothing about the
 		// elevated rights; the base credentials answer for themselves.
@@ -49,13 +58,19 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 		g.forwardBase(w, r, route, Operation{})
 		return
 	}
+	g.reviewed.Store(key, struct{}{})
+	g.writeReview(w, r, route, pol, &review)
+}
+
+// writeReview answers a review "allowed after step-up" from the profile.
+func (g *Gateway) writeReview(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol profile.Policy, review *authorizationv1.SelfSubjectAccessReview) {
 	review.Status = authorizationv1.SubjectAccessReviewStatus{
 		Allowed: true,
 		Reason: fmt.Sprintf("k9s-guard: allowed after step-up in protected context %q, elevated with %s (answered by the gateway from the profile, not by the cluster)",
 			route.context, pol.Elevation),
 	}
 	review.Kind = "SelfSubjectAccessReview"
-	b, ct, err := encodeFor(r, &review, authorizationv1.SchemeGroupVersion)
+	b, ct, err := encodeFor(r, review, authorizationv1.SchemeGroupVersion)
 	if err != nil {
 		writeStatus(w, err)
 		return
