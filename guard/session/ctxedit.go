@@ -47,6 +47,12 @@ func (s *session) checkContextEdits() {
 func (s *session) handleContextEdit(e kube.ContextEdit) {
 	gw := s.prot.gw
 	refuse := func(why string) {
+		if e.Kind == "rename" {
+			// K9s may already use the new name in memory (it switches to it
+			// when the renamed context was the current one): the key
+			// watcher, reading the header, must still see the old rule.
+			s.prot.routes.Alias(e.New, e.Old)
+		}
 		_ = s.prot.record(audit.Record{Event: audit.EventContextEdit, Context: e.Old, Action: e.Action(), Name: e.New, Reason: "refused", Message: why})
 		_ = gw.RevertContextEdits()
 		s.say(e.String() + " not done: " + why)
