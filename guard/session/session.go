@@ -370,7 +370,7 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	ar := askRequest{
 		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
 		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
-		Scope: req.Scope, AskedBy: req.Client.String() + ", through the gateway",
+		Scope: req.Scope, AskedBy: askedBy(req.Client, s.child.Pid()),
 	}
 	pol := s.prot.policy(req.Context)
 	if req.Name != "" {
@@ -385,6 +385,19 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	}
 	ok := s.prompt.ask(ctx, ar)
 	return ok, nil
+}
+
+// askedBy names the client of a held request for the prompt. K9s's own
+// requests are named as K9s's by its pid, not by its command name, which
+// any program can take.
+func askedBy(c kube.Peer, k9sPID int) string {
+	if c.PID != 0 && c.PID == k9sPID {
+		return fmt.Sprintf("K9s itself (pid %d), through the gateway", c.PID)
+	}
+	if c.PID != 0 && c.Command == "k9s" {
+		return fmt.Sprintf("another program named k9s (pid %d, not this session's K9s), through the gateway", c.PID)
+	}
+	return c.String() + ", through the gateway"
 }
 
 // watchScreen keeps the key watcher in step with the screen and keeps the
