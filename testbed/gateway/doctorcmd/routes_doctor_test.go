@@ -57,3 +57,27 @@ func TestDoctorSaysWhichContextsTheSessionProtects(t *testing.T) {
 		t.Errorf("missing elevation source: exit %d\n%s", code, text)
 	}
 }
+
+// TestDoctorFindsAnOpenRoad stops this attack: a context with admin
+// credentials on prod's server, which the profile leaves unprotected on
+// purpose, let a plugin run `kubectl --context admin delete pod ...` with
+// no prompt. Doctor asks the API server what such a context's own
+// credentials can do, names it as a way around prod's prompt, and fails;
+// a read-only one (dev) passes.
+func TestDoctorFindsAnOpenRoad(t *testing.T) {
+	code, text := doctor(t, `version: 1
+contexts:
+  prod:
+    elevation: {serviceAccount: {namespace: k9s-guard-system, name: break-glass}}
+  admin:
+    protected: false
+  dev:
+    protected: false
+`)
+	if code != 1 || !strings.Contains(text, "open road: admin is on the same server and CA as prod, the profile leaves it unprotected, and its own credentials can delete pods") {
+		t.Errorf("exit %d; doctor does not name admin as an open road:\n%s", code, text)
+	}
+	if strings.Contains(text, "open road: dev") {
+		t.Error("the read-only dev context is called an open road")
+	}
+}
