@@ -112,9 +112,6 @@ func (a *App) runInit(ctx context.Context, target, kubeconfig string) error {
 		shown[i] = displayName(n)
 	}
 	fmt.Fprintf(a.Stderr, "%d contexts, protected: %s\n", len(cfg.Contexts), strings.Join(shown, ", "))
-	if prof, err := profile.Parse(target, []byte(text)); err == nil {
-		printInherited(a.Stderr, kube.PlanRoutesFrom(cfg, nil, prof))
-	}
 	var guessed []string
 	for i, n := range protected {
 		c := choices[n]
@@ -122,6 +119,9 @@ func (a *App) runInit(ctx context.Context, target, kubeconfig string) error {
 		if !c.Asked {
 			guessed = append(guessed, shown[i])
 		}
+	}
+	if prof, err := profile.Parse(target, []byte(text)); err == nil {
+		printInherited(a.Stderr, kube.PlanRoutesFrom(cfg, nil, prof))
 	}
 	if len(guessed) > 0 {
 		fmt.Fprintf(a.Stderr, "next: check the guessed elevation of %s (k9s-guard doctor tests it), then run: k9s-guard otp enroll\n", strings.Join(guessed, ", "))
