@@ -92,6 +92,7 @@ func setUpProtection(ctx context.Context, cfg Config, session string) (*protecti
 	if p.logErr != nil && p.routes.AnyProtected() {
 		// Fail closed before K9s starts: a session whose records would be
 		// lost must not reach a protected context at all.
+		p.close()
 		return nil, nil, fmt.Errorf("%w; k9s-guard does not start while protected contexts cannot be audited (free space or fix the path, or move the trail with the profile's audit.file)", p.logErr)
 	}
 	if t := cfg.OTP; t.Err != nil {
