@@ -48,8 +48,9 @@ type Log struct {
 	lock    *flock.Flock
 
 	mu   sync.Mutex
-	f    *os.File // nil once closed
-	last string   // hash of the last record seen at the tail
+	f    *os.File         // nil once closed
+	last string           // hash of the last record seen at the tail
+	seq  map[string]int64 // the last sequence number used, by session
 
 	sinks []*sinkWorker
 }
@@ -159,6 +160,16 @@ func (l *Log) Append(r Record) error {
 	if l.f == nil {
 		return errors.New("append audit record: log is closed")
 	}
+	// The number is taken before anything can fail, and never given back:
+	// a record that is not written is a hole in its session's sequence.
+	if r.Session == "" {
+		r.Session = l.session
+	}
+	if l.seq == nil {
+		l.seq = map[string]int64{}
+	}
+	l.seq[r.Session]++
+	r.Seq = l.seq[r.Session]
 	if err := l.lock.Lock(); err != nil {
 		return fmt.Errorf("append audit record: lock %s: %w", l.lock.Path(), err)
 	}

@@ -156,7 +156,7 @@ func TestAppendFillsFieldsAndChains(t *testing.T) {
 		}
 	}
 	// The wire names are the schema: check a few literally.
-	for _, key := range []string{`"v":1`, `"time":"2026-03-01T11:00:00.124456789Z"`, `"session":"s-1"`,
+	for _, key := range []string{`"v":2`, `"seq":1`, `"time":"2026-03-01T11:00:00.124456789Z"`, `"session":"s-1"`,
 		`"event":"request.elevated"`, `"base_identity":"alice@example.com"`, `"credential_id":"JTI=`, `"deadline":"2030-01-02T03:04:05.000000006Z"`, `"prev":"` + Genesis + `"`} {
 		if !bytes.Contains(lines[0], []byte(key)) {
 			t.Errorf("first line lacks %s:\n%s", key, lines[0])

@@ -22,7 +22,10 @@ import (
 // SchemaVersion is the version of the record format written by this
 // package. It is stored in every record (field "v") and bumped on any
 // change a reader must know about; docs/audit.md describes each version.
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// MinSchemaVersion is the oldest record format this build still reads.
+const MinSchemaVersion = 1
 
 // Genesis is the prev hash of the first record of a chain. A first record
 // that carries anything else means records before it were removed.
@@ -43,6 +46,13 @@ const (
 	EventWindowClose     Event = "window.close"
 	EventRequestElevated Event = "request.elevated"
 	EventRequestDenied   Event = "request.denied"
+	// EventAccessReview: a SelfSubjectAccessReview in a protected context
+	// was answered by the gateway from the profile (schema version 2).
+	EventAccessReview Event = "access.review"
+	// EventContextEdit: K9s renamed or deleted a context (`:ctx` r or
+	// Ctrl-D); Reason says whether it was written to the user's
+	// kubeconfig or refused (schema version 2).
+	EventContextEdit Event = "context.edit"
 	// EventSinkError: a copy of the trail could not be delivered elsewhere
 	// (a Kubernetes Event announcing a window); the local file has it.
 	EventSinkError Event = "sink.error"
@@ -52,7 +62,7 @@ const (
 // typically produces them; the viewer and the docs use it.
 var Events = []Event{
 	EventSessionStart, EventStepupPrompt, EventStepupGranted, EventStepupDenied,
-	EventStepupLockout, EventWindowOpen, EventRequestElevated, EventRequestDenied,
+	EventStepupLockout, EventWindowOpen, EventRequestElevated, EventRequestDenied, EventAccessReview, EventContextEdit,
 	EventWindowClose, EventSinkError, EventSessionEnd,
 }
 
@@ -68,10 +78,14 @@ type Record struct {
 	V       int       `json:"v"`
 	Time    time.Time `json:"time"`
 	Session string    `json:"session"`
-	Event   Event     `json:"event"`
-	User    string    `json:"user"`
-	Host    string    `json:"host"`
-	PID     int       `json:"pid"`
+	// Seq numbers a session's records from 1 (schema version 2). A number
+	// is used up by every record the session tried to write, written or
+	// not, so a record lost to a full disk leaves a hole Verify reports.
+	Seq   int64  `json:"seq,omitempty"`
+	Event Event  `json:"event"`
+	User  string `json:"user"`
+	Host  string `json:"host"`
+	PID   int    `json:"pid"`
 
 	Context          string `json:"context,omitempty"`
 	Server           string `json:"server,omitempty"`

@@ -194,8 +194,8 @@ func TestVerifyEmptyAndTornOnly(t *testing.T) {
 }
 
 func TestVerifyRejectsUnknownSchemaVersion(t *testing.T) {
-	rep, _ := Verify(strings.NewReader(`{"v":2,"event":"session.start","prev":"` + Genesis + `"}` + "\n"))
-	if rep.OK() || !strings.Contains(rep.Problems[0].Msg, "schema version 2") {
+	rep, _ := Verify(strings.NewReader(`{"v":3,"event":"session.start","prev":"` + Genesis + `"}` + "\n"))
+	if rep.OK() || !strings.Contains(rep.Problems[0].Msg, "schema version 3") {
 		t.Fatalf("%+v", rep)
 	}
 }

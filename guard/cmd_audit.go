@@ -214,11 +214,30 @@ func (a *App) auditVerify(o auditFlags) error {
 	for _, line := range rep.Torn {
 		fmt.Fprintf(a.Stdout, "warning: %s: line %d is torn (a write cut short by a crash or a full disk); skipped, the chain is checked across it\n", path, line)
 	}
+	notes := func() {
+		for _, u := range rep.Unfinished {
+			fmt.Fprintf(a.Stdout, "note: %s\n", u)
+		}
+	}
+	if len(rep.Problems) == 0 && len(rep.Gaps) > 0 {
+		// The chain holds, but records a session numbered are not there:
+		// lost to a full disk, or cut out and the chain mended.
+		g := rep.Gaps[0]
+		fmt.Fprintf(a.Stdout, "%s: records missing: %s\n", path, g)
+		for _, g := range rep.Gaps[1:] {
+			fmt.Fprintf(a.Stdout, "  also %s\n", g)
+		}
+		notes()
+		return &ExitError{Code: exitFailure, Err: fmt.Errorf("audit trail %s has %d %s of missing records", path, len(rep.Gaps), plural(len(rep.Gaps), "gap"))}
+	}
 	if !rep.OK() {
 		first := rep.Problems[0]
 		fmt.Fprintf(a.Stdout, "%s: chain broken at line %d (record %d): %s\n", path, first.Line, first.Record, first.Msg)
 		for _, p := range rep.Problems[1:] {
 			fmt.Fprintf(a.Stdout, "  also %s\n", p)
+		}
+		for _, g := range rep.Gaps {
+			fmt.Fprintf(a.Stdout, "  also %s\n", g)
 		}
 		return &ExitError{Code: exitFailure, Err: fmt.Errorf("audit chain broken at line %d of %s", first.Line, path)}
 	}
@@ -231,6 +250,7 @@ func (a *App) auditVerify(o auditFlags) error {
 		across = fmt.Sprintf(" across %d torn line(s)", len(rep.Torn))
 	}
 	fmt.Fprintf(a.Stdout, "%s: chain holds%s: %d %s, last hash %s\n", path, across, rep.Records, plural(rep.Records, "record"), last)
+	notes()
 	if o.strict && len(rep.Torn) > 0 {
 		return &ExitError{Code: exitFailure, Err: fmt.Errorf("%d torn %s in %s (--strict)", len(rep.Torn), plural(len(rep.Torn), "line"), path)}
 	}

@@ -2,6 +2,7 @@ package guard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/k9s-guard/k9s-guard/kube"
 	"github.com/k9s-guard/k9s-guard/profile"
@@ -95,8 +99,22 @@ func (a *App) runDoctor(ctx context.Context, o doctorFlags) error {
 		cancel()
 	}
 	failed := printDoctor(a.Stdout, ds)
+	// The session protects more than the profile names; say which, so a
+	// prompt in "dev" is no surprise and an unguarded road is visible.
+	rt := kube.PlanRoutesFrom(raw, rules, prof)
+	printInherited(a.Stdout, rt)
+	roads := a.checkOpenRoads(ctx, o, rules, raw, rt)
+	if err := rt.CheckElevationSources(rules); err != nil {
+		fmt.Fprintf(a.Stdout, "a session will not start until this is fixed:\n%s\n", err)
+		if failed == 0 {
+			return &ExitError{Code: exitFailure, Err: errors.New("an elevation source of the profile is missing or on another server")}
+		}
+	}
 	if failed > 0 {
 		return &ExitError{Code: exitFailure, Err: fmt.Errorf("%d of %d protected contexts failed the checks", failed, len(ds))}
+	}
+	if roads > 0 {
+		return &ExitError{Code: exitFailure, Err: fmt.Errorf("%d unprotected %s can act on a protected server without a code", roads, plural(roads, "context"))}
 	}
 	return nil
 }
@@ -266,4 +284,47 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// checkOpenRoads looks at the contexts the profile leaves unprotected on
+// purpose although they are on a protected context's server and CA: if
+// their own credentials can already do something dangerous there, they are
+// a road around that context's prompt (a plugin could `kubectl --context
+// dev delete ...`). It prints each and returns how many there are.
+func (a *App) checkOpenRoads(ctx context.Context, o doctorFlags, rules *clientcmd.ClientConfigLoadingRules, raw *clientcmdapi.Config, rt *kube.Routes) int {
+	var protected []string
+	for _, n := range rt.Contexts() {
+		// The contexts the profile itself protects: the one to name.
+		if p := rt.Protection(n); p.Policy.Protected && !p.Inherited() {
+			protected = append(protected, n)
+		}
+	}
+	open := 0
+	for _, n := range rt.Contexts() {
+		p := rt.Protection(n)
+		if p.Policy.Protected || p.Policy.Match == "" {
+			continue
+		}
+		for _, q := range protected {
+			if !kube.SameCluster(raw, n, q) {
+				continue
+			}
+			cctx, cancel := context.WithTimeout(ctx, o.timeout)
+			d := kube.Diagnose(cctx, rules, n, profile.Elevation{})
+			cancel()
+			if d.Advisory() {
+				var can []string
+				for _, c := range d.Base {
+					if c.Allowed {
+						can = append(can, c.Label)
+					}
+				}
+				fmt.Fprintf(a.Stdout, "open road: %s is on the same server and CA as %s, the profile leaves it unprotected, and its own credentials can %s: a way around %s's prompt; protect it (remove protected: false) or make its credentials read-only\n",
+					n, q, strings.Join(can, ", "), q)
+				open++
+			}
+			break
+		}
+	}
+	return open
 }

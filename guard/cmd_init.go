@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -118,6 +119,9 @@ func (a *App) runInit(ctx context.Context, target, kubeconfig string) error {
 		if !c.Asked {
 			guessed = append(guessed, shown[i])
 		}
+	}
+	if prof, err := profile.Parse(target, []byte(text)); err == nil {
+		printInherited(a.Stderr, kube.PlanRoutesFrom(cfg, nil, prof))
 	}
 	if len(guessed) > 0 {
 		fmt.Fprintf(a.Stderr, "next: check the guessed elevation of %s (k9s-guard doctor tests it), then run: k9s-guard otp enroll\n", strings.Join(guessed, ", "))
@@ -594,10 +598,30 @@ defaults:
 	} else {
 		b.WriteString("contexts:\n")
 	}
+	// Which protected context each other context would carry the rule of
+	// in a session (kube.Routes): init must not write down as unprotected
+	// a context that reaches a protected server by another road.
+	var prod []string
+	for _, n := range names {
+		if looksLikeProduction(n) != "" {
+			prod = append(prod, n)
+		}
+	}
 	for _, n := range names {
 		key := initYAMLScalar(profile.EscapeName(n))
 		word := looksLikeProduction(n)
 		if word == "" {
+			if p, ok := elevatesFor(n, prod, choices); ok {
+				fmt.Fprintf(&b, "  # %s is the elevation source of %s: in a k9s-guard session it always\n", displayName(n), displayName(p))
+				fmt.Fprintf(&b, "  # carries %s's rule (a code for what needs one), whatever this file says.\n\n", displayName(p))
+				continue
+			}
+			if p, ok := sharesServer(cfg, n, prod); ok {
+				fmt.Fprintf(&b, "  # %s is on the same server and CA as %s, so in a k9s-guard session it\n", displayName(n), displayName(p))
+				fmt.Fprintf(&b, "  # carries %s's rule. To leave it unguarded, say so here:\n", displayName(p))
+				fmt.Fprintf(&b, "  # %s:\n  #   protected: false\n\n", key)
+				continue
+			}
 			fmt.Fprintf(&b, "  %s:\n    protected: false\n\n", key)
 			continue
 		}
@@ -652,4 +676,38 @@ func initYAMLScalar(s string) string {
 func initJSONString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// elevatesFor reports the protected context n is the elevation source of.
+func elevatesFor(n string, protected []string, choices map[string]elevationChoice) (string, bool) {
+	for _, p := range protected {
+		if c, ok := choices[p]; ok && c.Context == n && n != p {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// sharesServer reports a protected context on n's server and CA.
+func sharesServer(cfg *clientcmdapi.Config, n string, protected []string) (string, bool) {
+	for _, p := range protected {
+		if kube.SameCluster(cfg, n, p) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// printInherited says which contexts a session protects although the
+// profile does not name them as protected, and why; init and doctor both
+// say it, so that nobody is surprised by a prompt in "dev".
+func printInherited(w io.Writer, rt *kube.Routes) {
+	inh := rt.Inherited()
+	if len(inh) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "also protected in a session, with the rule of the context named:")
+	for _, p := range inh {
+		fmt.Fprintf(w, "  %s: %s\n", displayName(p.Context), p.Why)
+	}
 }

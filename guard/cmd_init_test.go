@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/k9s-guard/k9s-guard/kube"
@@ -24,8 +25,8 @@ import (
 // (testbed/gateway/initcmd runs init against a real API server.)
 func initTestKubeconfig(t *testing.T) string {
 	t.Helper()
-	ports := closedPorts(t, 3)
-	return fmt.Sprintf(initTestKubeconfigFormat, ports[0], ports[1], ports[2])
+	ports := closedPorts(t, 4)
+	return fmt.Sprintf(initTestKubeconfigFormat, ports[0], ports[1], ports[2], ports[3])
 }
 
 // closedPorts returns loopback ports that were free a moment ago, so a
@@ -53,6 +54,8 @@ clusters:
   cluster: {server: "https://127.0.0.1:%d"}
 - name: eks
   cluster: {server: "https://127.0.0.1:%d/eks"}
+- name: lab
+  cluster: {server: "https://127.0.0.1:%d"}
 users:
 - name: alice
   user: {token: t}
@@ -72,9 +75,9 @@ contexts:
 - name: "arn:aws:eks:eu-west-1:123456789012:cluster/prd"
   context: {cluster: eks, user: alice}
 - name: "weird*name"
-  context: {cluster: dev, user: alice}
+  context: {cluster: lab, user: alice}
 - name: "true"
-  context: {cluster: dev, user: alice}
+  context: {cluster: lab, user: alice}
 current-context: kind-dev
 `
 
@@ -136,11 +139,8 @@ func TestInitWritesAProfileThatLoads(t *testing.T) {
 		"prod-eu":                         true,
 		"gke_acme_europe-west1_live-shop": true,
 		"arn:aws:eks:eu-west-1:123456789012:cluster/prd": true,
-		"kind-dev":         false,
-		"delivery-staging": false, // "live" inside a word does not count
-		"breakglass":       false,
-		"weird*name":       false,
-		"true":             false,
+		"weird*name": false,
+		"true":       false,
 	}
 	for name, want := range protected {
 		pol := p.For(name)
@@ -149,6 +149,30 @@ func TestInitWritesAProfileThatLoads(t *testing.T) {
 		}
 		if pol.Match == "" {
 			t.Errorf("%s: not listed in the profile", name)
+		}
+	}
+	// Contexts that reach a protected server by another road are not
+	// written down as unprotected: the session protects them, and init
+	// says so. "live" inside delivery-staging does not make it production,
+	// but its server does.
+	raw, err := clientcmd.LoadFromFile(h.env["KUBECONFIG"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := kube.PlanRoutesFrom(raw, nil, p)
+	for name, why := range map[string]string{
+		"breakglass":       "the elevation source of prod-eu",
+		"kind-dev":         "on the same server and CA as gke_acme_europe-west1_live-shop",
+		"delivery-staging": "on the same server and CA as gke_acme_europe-west1_live-shop",
+	} {
+		if p.For(name).Match != "" {
+			t.Errorf("%s is listed in the profile, which would override the session's protection", name)
+		}
+		if pr := rt.Protection(name); !pr.Policy.Protected || pr.Why != why {
+			t.Errorf("%s in a session: protected=%v why=%q, want %q", name, pr.Policy.Protected, pr.Why, why)
+		}
+		if !strings.Contains(h.stderr.String(), "  "+name+": "+why+"\n") {
+			t.Errorf("init does not say %s is protected (%s):\n%s", name, why, h.stderr.String())
 		}
 	}
 	// The admin context on the same cluster is the guessed elevation.

@@ -27,9 +27,9 @@ func (a *App) findK9s(flag string) (string, error) {
 		path, from = a.Getenv("K9S_GUARD_K9S"), "K9S_GUARD_K9S"
 	}
 	if path == "" {
-		p, err := exec.LookPath("k9s")
+		p, err := lookPathNotSelf("k9s", os.Getenv("PATH"))
 		if err != nil {
-			return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s not found on PATH: %s", installHint)}
+			return "", &ExitError{Code: exitUsage, Err: err}
 		}
 		if err := checkInterpreter(p); err != nil {
 			return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s at %s (from PATH) cannot run: %w", p, err)}
@@ -42,6 +42,9 @@ func (a *App) findK9s(flag string) (string, error) {
 		return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s not found at %s (from %s): %s", path, from, installHint)}
 	case st.IsDir() || st.Mode().Perm()&0o111 == 0:
 		return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s at %s (from %s) is not an executable file: %s", path, from, installHint)}
+	}
+	if isSelf(path) {
+		return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s at %s (from %s) is k9s-guard itself, which would start itself again and again: point %s at the real K9s; %s", path, from, from, installHint)}
 	}
 	if err := checkInterpreter(path); err != nil {
 		return "", &ExitError{Code: exitUsage, Err: fmt.Errorf("k9s at %s (from %s) cannot run: %w", path, from, err)}

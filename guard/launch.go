@@ -19,6 +19,12 @@ func (a *App) launch(ctx context.Context, la launchArgs) (int, error) {
 	if err != nil {
 		return exitUsage, err
 	}
+	if err := checkNotNested(a.Getenv, k9s); err != nil {
+		return exitUsage, &ExitError{Code: exitUsage, Err: err}
+	}
+	if err := refuseOverrides(la.K9sArgs); err != nil {
+		return exitUsage, &ExitError{Code: exitUsage, Err: err}
+	}
 	k9sCheck := a.checkK9sVersion(ctx, k9s)
 	term, err := pty.NewTerminal(a.Stdin, a.Stdout)
 	if err != nil {
@@ -43,8 +49,8 @@ func (a *App) launch(ctx context.Context, la launchArgs) (int, error) {
 		Terminal: term, Size: size, Signals: sigs,
 		Stderr: a.Stderr, Getenv: a.Getenv, Now: a.Now, Version: Version(),
 		K9s: k9s, K9sArgs: la.K9sArgs, Context: la.Context, Kubeconfig: la.Kubeconfig,
-		K9sWarning: k9sCheck.warning,
-		Profile:    prof,
+		K9sWarning: k9sCheck.warning, K9sEnv: nestedEnv(a.Getenv),
+		Profile: prof,
 	}
 	// The profile is read once, above, and the OS keyring probed once, here.
 	if t, err := a.otpTargetIn(prof, otpFlags{profile: la.Profile}); err != nil {

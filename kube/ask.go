@@ -67,7 +67,8 @@ func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol profile.Polic
 			p = &pendingAsk{done: make(chan struct{}), scope: scope}
 			g.asks[route.context] = p
 			req := StepUpRequest{Context: route.context, Operation: op, Window: windowOr(pol.Window),
-				Elevation: pol.Elevation.String(), Scope: scope, OneShot: pol.OneShot && scope != nil, Renew: usedUp}
+				Elevation: pol.Elevation.String(), Scope: scope, OneShot: pol.OneShot && scope != nil, Renew: usedUp,
+				Client: clientOf(ctx)}
 			g.bg.Add(1)
 			go g.runAsk(route.context, p, req)
 		}

@@ -56,6 +56,9 @@ type StepUpRequest struct {
 	// request has been sent: a yes must mean a new code, never "a window
 	// covering this is open".
 	Renew bool
+	// Client is the process whose request raised the question (on Linux
+	// found through /proc), for the prompt and the audit trail.
+	Client Peer
 }
 
 // String is e.g. "delete pod shop/cart-7c9d".

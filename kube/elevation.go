@@ -88,14 +88,16 @@ func elevatedConfig(rules *clientcmd.ClientConfigLoadingRules, own *rest.Config,
 	return nil, fmt.Errorf("unknown elevation kind %q", e.Kind)
 }
 
-func sameServer(a, b string) bool {
-	ua, err1 := url.Parse(a)
-	ub, err2 := url.Parse(b)
-	if err1 != nil || err2 != nil {
-		return a == b
+func sameServer(a, b string) bool { return normalServer(a) == normalServer(b) }
+
+// normalServer is a server URL in one spelling: scheme and host in lower
+// case, no trailing slash.
+func normalServer(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return s
 	}
-	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host) &&
-		strings.TrimSuffix(ua.Path, "/") == strings.TrimSuffix(ub.Path, "/")
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host) + strings.TrimSuffix(u.Path, "/")
 }
 
 func expandHome(p string) string {

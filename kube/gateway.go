@@ -56,6 +56,12 @@ type Gateway struct {
 	closed   bool
 	closeErr error
 	once     sync.Once
+
+	editMu  sync.Mutex // K9s's context edits (ctxedit.go)
+	written []byte     // the session kubeconfig as last written
+	pending []byte     // a change seen once, waiting to be seen again
+
+	reviewed sync.Map // access reviews already recorded (ssar.go)
 }
 
 // lazy builds a value once, on first use, and remembers the error too.
@@ -140,7 +146,7 @@ func Start(ctx context.Context, cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	g.kubeconfig = filepath.Join(g.dir, kubeconfigFile)
-	if err := writeSessionKubeconfig(g.kubeconfig, g.layout.session); err != nil {
+	if err := g.rewriteLocked(); err != nil {
 		g.listener.Close()
 		_ = removeSession(g.dir)
 		return nil, err
@@ -163,6 +169,7 @@ func Start(ctx context.Context, cfg Config) (*Gateway, error) {
 			NextProtos:   []string{"http/1.1"},
 		},
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		ConnContext:  withConn, // who asked, for prompts and access reviews (peer.go)
 		ErrorLog:     log.New(logfWriter(g.logf), "gateway: ", 0),
 	}
 	tlsListener := tls.NewListener(g.listener, g.server.TLSConfig)

@@ -163,7 +163,7 @@ type recordedAudit struct {
 func (a *recordedAudit) record(ev audit.Record) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.fail != nil && ev.Event == audit.EventRequestElevated {
+	if a.fail != nil && (ev.Event == audit.EventRequestElevated || ev.Event == audit.EventAccessReview) {
 		return a.fail
 	}
 	a.events = append(a.events, ev)
@@ -556,7 +556,13 @@ func ssarBody(verb, resource string) string {
 	return fmt.Sprintf(`{"kind":"SelfSubjectAccessReview","apiVersion":"authorization.k8s.io/v1","metadata":{"creationTimestamp":null},"spec":{"resourceAttributes":{"namespace":"shop","verb":%q,"resource":%q}},"status":{"allowed":false}}`, verb, resource)
 }
 
-func TestGatewayAccessReviewsAnsweredAsElevated(t *testing.T) {
+// TestGatewayAccessReviewsAnsweredFromProfile stops this attack: access
+// reviews in a protected context were forwarded with the elevated
+// credentials, with no window and no record, so any process in the session
+// could map the elevated rights review by review. A guarded action is now
+// answered by the gateway from the profile, the elevated identity never
+// sees the review, and the review is recorded with who asked.
+func TestGatewayAccessReviewsAnsweredFromProfile(t *testing.T) {
 	tg := startTestGateway(t, nil)
 	hc, host := tg.client(t, "prod")
 	ssar := host + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
@@ -572,9 +578,36 @@ func TestGatewayAccessReviewsAnsweredAsElevated(t *testing.T) {
 		t.Fatalf("list pods review answered as elevated: %s", body)
 	}
 	reviews := tg.api.seenMethod("POST", "/selfsubjectaccessreviews")
-	if len(reviews) != 2 || reviews[0].ImpUser != "break-glass" || reviews[1].ImpUser != "" {
-		t.Fatalf("reviews went out as %+v", reviews)
+	if len(reviews) != 1 || reviews[0].ImpUser != "" || reviews[0].Auth != "Bearer base-token-do-not-leak" {
+		t.Fatalf("reviews went out as %+v; want only the list review, with the base credentials", reviews)
 	}
+	recs := tg.audit.byEvent(audit.EventAccessReview)
+	ok := len(recs) == 1
+	var rec audit.Record
+	if ok {
+		rec = recs[0]
+	}
+	if !ok || rec.Verb != "delete" || rec.Resource != "pods" || rec.Namespace != "shop" || !strings.Contains(rec.Message, "(pid ") {
+		t.Fatalf("access review record %+v (found %v), want the delete review with who asked", rec, ok)
+	}
+	// The same question again is answered the same way and not recorded
+	// twice (K9s asks it for every view it opens).
+	_, _, body = do(t, hc, "POST", ssar, ssarBody("delete", "pods"), nil)
+	review = authorizationv1.SelfSubjectAccessReview{}
+	_ = json.Unmarshal(body, &review)
+	if !review.Status.Allowed || len(tg.audit.byEvent(audit.EventAccessReview)) != 1 {
+		t.Fatalf("repeated review: %s; %d records", body, len(tg.audit.byEvent(audit.EventAccessReview)))
+	}
+	// Without a record, the gateway says nothing about the elevated
+	// rights: the base credentials answer.
+	tg.audit.fail = errors.New("disk full")
+	_, _, body = do(t, hc, "POST", ssar, ssarBody("delete", "configmaps"), nil)
+	review = authorizationv1.SelfSubjectAccessReview{}
+	_ = json.Unmarshal(body, &review)
+	if review.Status.Allowed || len(tg.api.seenMethod("POST", "/selfsubjectaccessreviews")) != 2 {
+		t.Fatalf("unrecorded review: %s", body)
+	}
+	tg.audit.fail = nil
 	if _, ok := tg.Windows().Active("prod"); ok {
 		t.Fatal("an access review opened a window")
 	}

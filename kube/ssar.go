@@ -6,6 +6,7 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 
+	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/profile"
 )
 
@@ -16,12 +17,15 @@ import (
 // appearing. Reviews of actions the profile does not guard are answered
 // honestly, with the base credentials.
 //
-// Static sources (context, impersonate) answer with the elevated
-// credentials themselves, without opening a window. A serviceAccount
-// source has no credential before step-up (the token is minted when a
-// window opens), so the gateway answers allowed=true itself and says so in
-// the reason; `k9s-guard doctor` checks that the ServiceAccount really has
-// the rights.
+// A guarded action is answered from the profile's policy, by the gateway
+// itself: "allowed, after step-up". It used to be forwarded with the
+// elevated credentials, with no window and no record, so any process in
+// the session could map, review by review, everything the elevated
+// identity may do. Now the answer says only what the profile says (which
+// anyone can read in the profile), the elevated identity is never used
+// for it, and each review is recorded with who asked. Whether the source
+// really has the rights is `k9s-guard doctor`'s question; if it has not,
+// the request itself fails with the API server's own 403 after step-up.
 func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol profile.Policy, body []byte, complete bool) {
 	var review authorizationv1.SelfSubjectAccessReview
 	if !complete || !decodeBody(r, body, &review) || review.Spec.ResourceAttributes == nil {
@@ -34,39 +38,46 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 		g.forwardBase(w, r, route, Operation{})
 		return
 	}
-	if gr, ok := g.activeGrant(route.context, hyp); ok {
-		if up, _, err := g.elevatedUpstream(r.Context(), route, pol.Elevation, gr); err == nil {
-			g.forward(w, r, up, nil, Operation{})
-			return
-		}
+	ev := g.event(audit.EventAccessReview, route, pol, hyp)
+	ev.Verb, ev.Status = ra.Verb, http.StatusCreated
+	ev.Reason = "answered from the profile: allowed after step-up"
+	peer := clientOf(r.Context())
+	ev.Message = "asked by " + peer.String()
+	// K9s asks the same few questions for every view it opens (and again
+	// when its 5-minute cache expires): each question is recorded once per
+	// asking process, which is what maps the rights, not the repetition.
+	key := fmt.Sprintf("%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s", route.context, peer.PID, ra.Verb, ra.Group, ra.Resource, ra.Subresource, ra.Namespace, ra.Name)
+	if _, seen := g.reviewed.Load(key); seen {
+		g.writeReview(w, r, route, pol, &review)
+		return
 	}
-	switch pol.Elevation.Kind {
-	case profile.ElevationContext, profile.ElevationImpersonate:
-		up, err := g.staticElevated(route, pol.Elevation)
-		if err != nil {
-			g.logf("gateway: answering access review in %s with base credentials: %v", route.context, err)
-			g.forwardBase(w, r, route, Operation{})
-			return
-		}
-		g.forward(w, r, up, nil, Operation{})
-	case profile.ElevationServiceAccount:
-		review.Status = authorizationv1.SubjectAccessReviewStatus{
-			Allowed: true,
-			Reason: fmt.Sprintf("k9s-guard: allowed after step-up as serviceaccount %s/%s (answered by the gateway; the token is minted when a window opens)",
-				pol.Elevation.Namespace, pol.Elevation.Name),
-		}
-		review.Kind = "SelfSubjectAccessReview"
-		b, ct, err := encodeFor(r, &review, authorizationv1.SchemeGroupVersion)
-		if err != nil {
-			writeStatus(w, err)
-			return
-		}
-		w.Header().Set("Content-Type", ct)
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write(b)
-	default:
+	if err := g.audit(ev); err != nil {
+		// Fail closed: without a record the gateway says nothing about the
+		// elevated rights; the base credentials answer for themselves.
+		g.logf("gateway: audit failed, access review answered with base credentials: %v", err)
 		g.forwardBase(w, r, route, Operation{})
+		return
 	}
+	g.reviewed.Store(key, struct{}{})
+	g.writeReview(w, r, route, pol, &review)
+}
+
+// writeReview answers a review "allowed after step-up" from the profile.
+func (g *Gateway) writeReview(w http.ResponseWriter, r *http.Request, route *ctxRoute, pol profile.Policy, review *authorizationv1.SelfSubjectAccessReview) {
+	review.Status = authorizationv1.SubjectAccessReviewStatus{
+		Allowed: true,
+		Reason: fmt.Sprintf("k9s-guard: allowed after step-up in protected context %q, elevated with %s (answered by the gateway from the profile, not by the cluster)",
+			route.context, pol.Elevation),
+	}
+	review.Kind = "SelfSubjectAccessReview"
+	b, ct, err := encodeFor(r, review, authorizationv1.SchemeGroupVersion)
+	if err != nil {
+		writeStatus(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(b)
 }
 
 // ssarNeedsStepUp reports whether the reviewed action would be stepped up.

@@ -33,6 +33,18 @@ type decoder struct {
 	anchors []ast.Node // every *ast.AnchorNode, in document order
 	budget  int
 	spent   bool // the budget ran out and that was reported
+	// at remembers where some keys are, for errors found after loading
+	// (an elevation context missing from the kubeconfig).
+	at map[string]Location
+}
+
+// mark remembers where the node at path starts.
+func (d *decoder) mark(n ast.Node, path string) {
+	if d.at == nil {
+		d.at = map[string]Location{}
+	}
+	line, col := position(n)
+	d.at[path] = Location{Line: line, Column: col}
 }
 
 type entry struct {
@@ -469,7 +481,9 @@ func (d *decoder) profile(f *ast.File) *Profile {
 	d.anchors = ast.Filter(ast.AnchorType, body)
 	var fp fileProfile
 	d.block(entry{value: body}, "", &fp)
-	return fp.profile()
+	p := fp.profile()
+	p.Locations = d.at
+	return p
 }
 
 // A reader is a leaf of the profile (see file.go): it reads its value from

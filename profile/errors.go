@@ -22,6 +22,37 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s: %s", e.File, e.Line, e.Column, e.Path, e.Msg)
 }
 
+// Location is where a key of the profile starts (1-based).
+type Location struct{ Line, Column int }
+
+// ErrorAt reports a problem found after loading (for instance against the
+// kubeconfig) at the key path it concerns, located like a load error when
+// the profile remembers where that key is.
+func (p *Profile) ErrorAt(path, format string, args ...any) error {
+	e := &Error{File: "profile", Line: 1, Column: 1, Path: path, Msg: fmt.Sprintf(format, args...)}
+	if p == nil {
+		return e
+	}
+	if p.Path != "" {
+		e.File = p.Path
+	}
+	if loc, ok := p.Locations[path]; ok {
+		e.Line, e.Column = loc.Line, loc.Column
+	}
+	return e
+}
+
+// ElevationPath is the key path that gives pol its elevation source: the
+// matching rule's, else the defaults'.
+func (p *Profile) ElevationPath(pol Policy) string {
+	if p != nil && pol.Match != "" {
+		if r, ok := p.Contexts[pol.Match]; ok && r.Elevation != nil {
+			return joinPath(joinPath("contexts", pol.Match), "elevation")
+		}
+	}
+	return "defaults.elevation"
+}
+
 // didYouMean returns ` (did you mean "x"?)` when word is close to one of the
 // candidates, else "".
 func didYouMean(word string, candidates []string) string {

@@ -390,9 +390,11 @@ func (fp *fileProfile) check(d *decoder, at entry, _ string, keys []entry) bool 
 func (e *fileElevation) check(d *decoder, at entry, path string, keys []entry) bool {
 	var sources []entry
 	var kubeconfig *entry
+	d.mark(at.keyNode, path)
 	for i, k := range keys {
 		switch k.key {
 		case "context", "impersonate", "serviceAccount":
+			d.mark(k.value, joinPath(path, k.key))
 			sources = append(sources, k)
 		case "kubeconfig":
 			kubeconfig = &keys[i]

@@ -57,6 +57,9 @@ type Profile struct {
 	Defaults Rule
 	Audit    AuditConfig
 	OTP      OTPConfig
+	// Locations maps key paths ("contexts.prod.elevation.context") to
+	// where they are in the file, for errors found after loading.
+	Locations map[string]Location
 }
 
 // Rule is one entry under contexts (or the defaults block). Pointer and nil

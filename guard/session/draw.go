@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
@@ -43,6 +44,46 @@ func (s *session) paintStatusLocked() {
 	if p := s.statusLine().Paint(s.cfg.Now(), cols); p != "" {
 		_, _ = s.out.DrawBetweenFrames(s.ownColors(p))
 	}
+	if n := s.currentNotice(); n != "" {
+		_, _ = s.out.DrawBetweenFrames(s.ownColors(noticeSequence(n, cols)))
+	}
+}
+
+// A notice is a line k9s-guard says over K9s's top row for a few
+// seconds, for what it did or refused on its own (a context rename that
+// was not written through): K9s's own flash line would say "done".
+type notice struct {
+	text  string
+	until time.Time
+}
+
+const noticeFor = 10 * time.Second
+
+// say shows a notice over K9s's top row for noticeFor.
+func (s *session) say(text string) {
+	s.notice.Store(&notice{text: text, until: s.cfg.Now().Add(noticeFor)})
+	s.paintStatus()
+}
+
+// currentNotice is the notice to draw, if one is up; an expired one marks
+// the row for repainting from the shadow screen.
+func (s *session) currentNotice() string {
+	n := s.notice.Load()
+	if n == nil {
+		return ""
+	}
+	if s.cfg.Now().After(n.until) {
+		if s.notice.CompareAndSwap(n, nil) {
+			s.statusStale.Store(true)
+		}
+		return ""
+	}
+	return n.text
+}
+
+func noticeSequence(text string, cols int) string {
+	line := ansi.Truncate(" k9s-guard: "+text+" ", max(cols-24, 10), "…")
+	return ansi.SaveCursor + ansi.CursorHomePosition + ansi.SGR(ansi.AttrReverse, ansi.AttrBold) + line + ansi.ResetStyle + ansi.RestoreCursor
 }
 
 // clearStatus repaints the indicator's row from the shadow screen.

@@ -24,6 +24,18 @@ type protection struct {
 	otpErr   error
 	windows  *stepup.Windows
 	gw       *kube.Gateway
+	// routes is how each context of the kubeconfig is protected in the
+	// session: the profile's rules, carried over to the contexts that
+	// reach a protected server by another road (kube.Routes).
+	routes *kube.Routes
+}
+
+// policy is the session's policy of a context.
+func (p *protection) policy(context string) profile.Policy {
+	if p.routes == nil {
+		return p.prof.For(context)
+	}
+	return p.routes.For(context)
 }
 
 // askerProxy lets the gateway start before the prompter exists. The
@@ -62,8 +74,26 @@ func setUpProtection(ctx context.Context, cfg Config, session string) (*protecti
 	if s := prof.Audit.Syslog; s != nil {
 		opts.Sinks = append(opts.Sinks, &audit.SyslogSink{Network: s.Network, Addr: s.Address})
 	}
+	rules := kube.LoadingRules(cfg.Kubeconfig, cfg.Getenv)
+	if p.routes, err = kube.PlanRoutes(rules, prof); err != nil {
+		return nil, nil, fmt.Errorf("start the credential gateway: %w", err)
+	}
+	// A protected context whose elevation source is missing or on another
+	// server would take a right code and then elevate nothing; say so now.
+	if err := p.routes.CheckElevationSources(rules); err != nil {
+		return nil, nil, err
+	}
 	if p.log, err = audit.Open(logPath, opts); err != nil {
 		p.logErr = fmt.Errorf("audit trail %s: %w", logPath, err)
+	} else if err = p.log.CheckWritable(); err != nil {
+		_ = p.log.Close()
+		p.log, p.logErr = nil, fmt.Errorf("audit trail %s: %w", logPath, err)
+	}
+	if p.logErr != nil && p.routes.AnyProtected() {
+		// Fail closed before K9s starts: a session whose records would be
+		// lost must not reach a protected context at all.
+		p.close()
+		return nil, nil, fmt.Errorf("%w; k9s-guard does not start while protected contexts cannot be audited (free space or fix the path, or move the trail with the profile's audit.file)", p.logErr)
 	}
 	if t := cfg.OTP; t.Err != nil {
 		p.otpErr = t.Err
@@ -92,11 +122,11 @@ func setUpProtection(ctx context.Context, cfg Config, session string) (*protecti
 	// The Kubernetes libraries log to stderr, which would draw over K9s.
 	kube.RedirectKlog(func(string, ...any) {})
 	p.gw, err = kube.Start(ctx, kube.Config{
-		LoadingRules: kube.LoadingRules(cfg.Kubeconfig, cfg.Getenv),
+		LoadingRules: rules,
 		Context:      cfg.Context,
 		As:           as,
 		AsGroups:     asGroups,
-		Policies:     p.prof.For,
+		Policies:     p.policy,
 		Asker:        proxy,
 		Windows:      p.windows,
 		Audit:        p.record,

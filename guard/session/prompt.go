@@ -34,6 +34,8 @@ type askRequest struct {
 	ConfirmName string
 	// Renew: a covering window is open but used up (kube.StepUpRequest).
 	Renew bool
+	// AskedBy says who raised the question, for the overlay and the audit.
+	AskedBy string
 	// Blast computes what the action will touch, with the base
 	// credentials; nil when nothing can be said.
 	Blast func(context.Context) string
@@ -90,10 +92,15 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 			Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name, Source: req.Source, Reason: reason})
 	}
 	why := "via " + req.Via
+	if req.AskedBy != "" {
+		why += "; asked by " + req.AskedBy
+	}
 	if req.Scope != nil {
 		why += "; scope: " + stepup.ScopeString(req.Scope)
 	}
-	_ = rec(audit.EventStepupPrompt, why)
+	// A question that cannot be recorded is still shown, so that the user
+	// sees why nothing can be elevated, but no code opens anything.
+	promptErr := rec(audit.EventStepupPrompt, why)
 
 	attempts, locked := 5, time.Time{}
 	if path := p.s.otpStatePath; path != "" {
@@ -103,6 +110,9 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 	}
 	granted := false
 	verify := func(code string) overlay.Result {
+		if promptErr != nil {
+			return overlay.Result{Status: overlay.Failed, Message: "Nothing is elevated: this step-up could not be recorded: " + promptErr.Error()}
+		}
 		if prot.verifier == nil {
 			return overlay.Result{Status: overlay.Failed, Message: prot.otpErr.Error()}
 		}
@@ -134,7 +144,7 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 	}
 	outcome := p.run(ctx, overlay.Request{
 		Context: req.Context, Action: req.Action, Target: req.Target, Source: req.Source, Window: req.Window,
-		AttemptsLeft: attempts, LockedUntil: locked, ConfirmName: req.ConfirmName,
+		AttemptsLeft: attempts, LockedUntil: locked, ConfirmName: req.ConfirmName, AskedBy: req.AskedBy,
 	}, verify, req.Blast)
 	if outcome != overlay.Granted && !granted {
 		_ = rec(audit.EventStepupDenied, "cancelled")

@@ -53,6 +53,10 @@ type Config struct {
 	K9s                 string
 	K9sArgs             []string
 	Context, Kubeconfig string
+	// K9sEnv is added to K9s's environment (and so to everything K9s
+	// starts): who started it, so that a k9s-guard started in its place
+	// can tell it is in a loop.
+	K9sEnv []string
 	// K9sWarning, when set, gives a line to print before K9s takes the
 	// screen (an untested K9s version); "" for none.
 	K9sWarning func() string
@@ -99,6 +103,8 @@ type session struct {
 	statusStale atomic.Bool  // a closed window's indicator is still to be wiped
 	lastKey     atomic.Int64 // when the user last typed (Unix ns), for closeOn.idle
 	statusMu    sync.Mutex   // one status paint or wipe at a time, each from the current windows
+	notice      atomic.Pointer[notice]
+	editBusy    atomic.Bool // a context edit of K9s's is being handled
 
 	panics chan error
 }
@@ -147,17 +153,27 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	s.prot = prot
 	defer prot.close()
 	s.otpStatePath = cfg.OTP.StatePath
-	_ = prot.record(audit.Record{Event: audit.EventSessionStart, Context: cfg.Context, Message: "k9s-guard " + cfg.Version})
+	// The start record is the first proof the trail takes writes; without
+	// it a protected context is not entered (a session with nothing
+	// protected still runs, and says why nothing can be elevated).
+	if err := prot.record(audit.Record{Event: audit.EventSessionStart, Context: cfg.Context, Message: "k9s-guard " + cfg.Version}); err != nil && prot.routes.AnyProtected() {
+		return ExitUsage, fmt.Errorf("write the session's start to the audit trail: %w", err)
+	}
 	defer func() {
 		// Windows close (and are recorded) before the session's end record.
 		prot.windows.CloseAll(stepup.CloseExit)
-		_ = prot.record(audit.Record{Event: audit.EventSessionEnd, Message: fmt.Sprintf("exit %d", code)})
+		if err := prot.record(audit.Record{Event: audit.EventSessionEnd, Message: fmt.Sprintf("exit %d", code)}); err != nil {
+			// The terminal is K9s's no more (this runs after the restore):
+			// say that the trail lacks this session's end; verify notes it too.
+			fmt.Fprintf(cfg.Stderr, "warning: the end of this session is not in the audit trail: %v\n", err)
+		}
 	}()
 
 	// K9s reads the session kubeconfig, whose every cluster is the gateway:
 	// its own --kubeconfig (the real file) must not reach it.
 	args := withoutFlag(cfg.K9sArgs, "--kubeconfig")
 	env := append(withoutEnv(os.Environ(), "KUBECONFIG"), "KUBECONFIG="+prot.gw.KubeconfigPath())
+	env = append(env, cfg.K9sEnv...)
 	// Once, before K9s takes the screen; a slow answer is not waited for
 	// (it is cached for the next launch).
 	if cfg.K9sWarning != nil {
@@ -175,7 +191,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	defer s.shadow.Close()
 	s.prompt = newPrompter(s)
 	s.gate = stepup.NewGate(stepup.GateOptions{
-		Context: cfg.Context, Now: cfg.Now, Policy: prot.prof.For, Windows: prot.windows, Screen: s.shadow,
+		Context: cfg.Context, Now: cfg.Now, Policy: prot.policy, Windows: prot.windows, Screen: s.shadow,
 		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey,
 	})
 	asker.set(s.askFromGateway)
@@ -185,9 +201,15 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 		if g.Scope != nil {
 			scope = "scope: " + stepup.ScopeString(g.Scope)
 		}
-		_ = prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d, Message: scope})
+		if err := prot.record(audit.Record{Event: audit.EventWindowOpen, Context: g.Context, Source: g.Source, Deadline: &d, Message: scope}); err != nil {
+			// Fail closed: a window that is not on the record does not stay
+			// open (its number is a gap verify reports).
+			prot.windows.CloseGrant(g.ID, stepup.CloseRelocked)
+			s.say("the elevation window was closed at once: the audit trail cannot be written: " + err.Error())
+			return
+		}
 		s.paintStatus()
-		msg := fmt.Sprintf("%s elevated in context %s with %s until %s", whoami(), g.Context, prot.prof.For(g.Context).Elevation, d.Format(time.RFC3339))
+		msg := fmt.Sprintf("%s elevated in context %s with %s until %s", whoami(), g.Context, prot.policy(g.Context).Elevation, d.Format(time.RFC3339))
 		if scope != "" {
 			msg += " (" + scope + ")"
 		}
@@ -310,6 +332,7 @@ func (s *session) keyRequest(h stepup.Hold) askRequest {
 	req := askRequest{
 		Context: h.Context, Action: h.Action, Target: h.Target, Source: h.Source, Window: h.Window, Via: "key",
 		Resource: h.Resource, Namespace: h.Namespace, Name: h.Name, Scope: h.Scope, ConfirmName: h.ConfirmName,
+		AskedBy: "you, with a key in K9s",
 	}
 	if h.Mapped && s.prot.gw != nil {
 		req.Blast = blastRadius(s.prot.gw, h.Context, h.Requests)
@@ -347,9 +370,9 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	ar := askRequest{
 		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
 		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
-		Scope: req.Scope, Renew: req.Renew,
+		Scope: req.Scope, Renew: req.Renew, AskedBy: askedBy(req.Client, s.child.Pid()),
 	}
-	pol := s.prot.prof.For(req.Context)
+	pol := s.prot.policy(req.Context)
 	if req.Name != "" {
 		for _, a := range req.Candidates() {
 			if pol.NeedsConfirmName(a) {
@@ -362,6 +385,19 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	}
 	ok := s.prompt.ask(ctx, ar)
 	return ok, nil
+}
+
+// askedBy names the client of a held request for the prompt. K9s's own
+// requests are named as K9s's by its pid, not by its command name, which
+// any program can take.
+func askedBy(c kube.Peer, k9sPID int) string {
+	if c.PID != 0 && c.PID == k9sPID {
+		return fmt.Sprintf("K9s itself (pid %d), through the gateway", c.PID)
+	}
+	if c.PID != 0 && c.Command == "k9s" {
+		return fmt.Sprintf("another program named k9s (pid %d, not this session's K9s), through the gateway", c.PID)
+	}
+	return c.String() + ", through the gateway"
 }
 
 // watchScreen keeps the key watcher in step with the screen and keeps the
@@ -391,6 +427,7 @@ func (s *session) watchScreen(ctx context.Context) {
 			s.keyMu.Unlock()
 		}
 		s.closeIdleWindows()
+		s.checkContextEdits()
 		if s.statusStale.Load() {
 			s.clearStatus()
 		}
@@ -427,7 +464,7 @@ func whoami() string {
 func (s *session) closeIdleWindows() {
 	idle := s.cfg.Now().Sub(time.Unix(0, s.lastKey.Load()))
 	for _, g := range s.prot.windows.Grants() {
-		if limit := s.prot.prof.For(g.Context).Idle; limit > 0 && idle >= limit && g.Opened.Before(s.cfg.Now().Add(-limit)) {
+		if limit := s.prot.policy(g.Context).Idle; limit > 0 && idle >= limit && g.Opened.Before(s.cfg.Now().Add(-limit)) {
 			s.prot.windows.Close(g.Context, stepup.CloseIdle)
 		}
 	}

@@ -25,6 +25,10 @@ contexts:
     window: 5m
     elevation:
       context: admin
+  # dev is on prod's server and CA, so it would carry prod's rule; the
+  # tests use it as the unprotected context, and say so.
+  dev:
+    protected: false
 `
 
 // guardedEnv is a user whose profile protects the prod context (read-only
@@ -312,8 +316,8 @@ func TestLockoutAfterFiveWrongCodes(t *testing.T) {
 	}
 }
 
-// TestUnprotectedContextNeverPrompts: the dev context is not in the
-// profile; Ctrl-D goes straight to K9s's own dialog.
+// TestUnprotectedContextNeverPrompts: the profile says dev is not
+// protected; Ctrl-D goes straight to K9s's own dialog.
 func TestUnprotectedContextNeverPrompts(t *testing.T) {
 	env := guardedEnv(t, protectedProfile)
 	term := startGuard(t, env, 120, 40, "--context", "dev", "-n", "shop", "-c", "deploy")

@@ -36,6 +36,10 @@ type Request struct {
 	// ConfirmName, when set, must be typed as well as the code: a second,
 	// deliberate confirmation for the most destructive actions.
 	ConfirmName string
+	// AskedBy says who raised the prompt: the user's own key in K9s, or a
+	// program whose request reached the gateway ("kubectl (pid 4242)"), so
+	// that a plugin's delete cannot pass for the user's Ctrl-K.
+	AskedBy string
 }
 
 // Status is the verifier's answer to a code.
@@ -386,6 +390,9 @@ func (m Model) Box() string {
 	if m.req.BlastRadius != "" {
 		lines = append(lines, row("Affects", s.Value.Render(m.req.BlastRadius), false))
 	}
+	if m.req.AskedBy != "" {
+		lines = append(lines, row("Asked by", s.Value.Render(m.req.AskedBy), false))
+	}
 	lines = append(lines, row("Elevate", m.elevation(), false))
 	lines = append(lines, "")
 
@@ -403,7 +410,9 @@ func (m Model) Box() string {
 		lines = append(lines, row("Name", s.Value.Render(name), m.focus == fieldName))
 	}
 	lines = append(lines, "")
-	lines = append(lines, ansi.Truncate(m.messageLine(), inner, "…"))
+	// A failure is shown whole (a full disk names the file and what to
+	// do), wrapped rather than cut off at the box's edge.
+	lines = append(lines, strings.Split(ansi.Wrap(m.messageLine(), inner, " "), "\n")...)
 	lines = append(lines, ansi.Truncate(m.hintLine(), inner, "…"))
 
 	// Drop spacer lines when the window is too short for the whole box.
