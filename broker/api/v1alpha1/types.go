@@ -207,13 +207,15 @@ type OTPEnrollmentSpec struct {
 	// User is the enrolling user; admission requires request.userInfo.username.
 	// +kubebuilder:validation:MinLength=1
 	User string `json:"user"`
-	// Secret is the base32 TOTP secret the client generated and showed as a QR code.
-	// +kubebuilder:validation:MinLength=16
+	// Secret is the base32 TOTP secret the client generated and showed as a
+	// QR code; the broker blanks it once it has moved it into a Secret.
+	// +optional
 	// +kubebuilder:validation:MaxLength=128
-	Secret string `json:"secret"`
+	Secret string `json:"secret,omitempty"`
 	// Code is a code from the app, proving the phone holds the secret.
+	// +optional
 	// +kubebuilder:validation:MaxLength=16
-	Code string `json:"code"`
+	Code string `json:"code,omitempty"`
 	// Invite is the one-time invite token an admin created.
 	// +optional
 	// +kubebuilder:validation:MaxLength=128
