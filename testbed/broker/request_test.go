@@ -135,3 +135,7 @@ func allowed(ctx context.Context, t *testing.T, u *user, verb, group, resource, 
 	}
 	return sar.Status.Allowed
 }
+
+func unstructuredString(obj map[string]any, fields ...string) (string, bool, error) {
+	return unstructured.NestedString(obj, fields...)
+}
