@@ -12,13 +12,16 @@ KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=v1.37.2 -X k8s.io/co
 export K9S_GUARD_TOOLS := $(TOOLS)
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: help build test unit e2e lint fmt bench snapshot demo tools clean
+.PHONY: help build test unit e2e lint fmt bench snapshot demo tools clean generate
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/k9s-guard
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(GUARD) .
+
+generate: ## regenerate the broker API's deep copies and the CRDs in deploy/crds (controller-gen, pinned in go.mod)
+	go tool controller-gen object paths=./broker/api/... crd:crdVersions=v1 output:crd:artifacts:config=deploy/crds
 
 tools: $(TOOLS)/k9s $(CLUSTER_BINS) ## install the pinned K9s and build the local control plane (reused when present)
 

@@ -105,6 +105,12 @@ func New(rc *rest.Config, cfg Config) (*Broker, error) {
 	if cfg.Namespace == "" || cfg.Identity == "" {
 		return nil, errors.New("broker: namespace and identity are required")
 	}
+	// Fifty people stepping up at once must not queue behind client-go's
+	// default of five requests a second.
+	rc = rest.CopyConfig(rc)
+	if rc.QPS == 0 {
+		rc.QPS, rc.Burst = 200, 400
+	}
 	kube, err := kubernetes.NewForConfig(rc)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)

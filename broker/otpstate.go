@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -31,7 +32,7 @@ const (
 	annFailures                         = "stepup.k9s-guard.io/failures"
 	annLockedUntil                      = "stepup.k9s-guard.io/locked-until"
 	annInviteExpires                    = "stepup.k9s-guard.io/expires"
-	maxCASAttempts                      = 20
+	maxCASAttempts                      = 200
 	otpSecretPrefix                     = "otp-"
 	inviteSecretPrefix                  = "invite-"
 	labelManagedBy                      = "app.kubernetes.io/managed-by"
@@ -152,6 +153,8 @@ func verifyCode(ctx context.Context, kube kubernetes.Interface, ns, user, code s
 		writeRecord(s, rec)
 		if _, err := secrets.Update(ctx, s, metav1.UpdateOptions{}); err != nil {
 			if apierrors.IsConflict(err) {
+				// Spread the retries of many parallel checks a little.
+				time.Sleep(time.Duration(rand.IntN(5000)) * time.Microsecond)
 				continue
 			}
 			return codeVerdict{}, fmt.Errorf("record verification: %w", err)
