@@ -87,7 +87,9 @@ func (b *Broker) grant(ctx context.Context, req *v1alpha1.ElevationRequest) erro
 func (b *Broker) waitLive(ctx context.Context, req *v1alpha1.ElevationRequest) error {
 	ctx, cancel := context.WithTimeout(ctx, sarTimeout)
 	defer cancel()
-	type check struct{ attrs authorizationv1.ResourceAttributes }
+	type check struct {
+		attrs authorizationv1.ResourceAttributes
+	}
 	var checks []check
 	for _, r := range req.Spec.Rules {
 		res, sub, _ := cutSub(r.Resource)

@@ -23,20 +23,20 @@ import (
 // its annotations hold the replay and lockout record, so that the record
 // and the secret change together, under one resourceVersion.
 const (
-	secretTypeOTP     corev1.SecretType = "stepup.k9s-guard.io/otp"
-	secretTypeInvite  corev1.SecretType = "stepup.k9s-guard.io/invite"
-	keySecret                           = "secret"
-	keyUser                             = "user"
-	keyInvite                           = "token"
-	annLastStep                         = "stepup.k9s-guard.io/last-step"
-	annFailures                         = "stepup.k9s-guard.io/failures"
-	annLockedUntil                      = "stepup.k9s-guard.io/locked-until"
-	annInviteExpires                    = "stepup.k9s-guard.io/expires"
-	maxCASAttempts                      = 200
-	otpSecretPrefix                     = "otp-"
-	inviteSecretPrefix                  = "invite-"
-	labelManagedBy                      = "app.kubernetes.io/managed-by"
-	managedBy                           = "k9s-guard-broker"
+	secretTypeOTP      corev1.SecretType = "stepup.k9s-guard.io/otp"
+	secretTypeInvite   corev1.SecretType = "stepup.k9s-guard.io/invite"
+	keySecret                            = "secret"
+	keyUser                              = "user"
+	keyInvite                            = "token"
+	annLastStep                          = "stepup.k9s-guard.io/last-step"
+	annFailures                          = "stepup.k9s-guard.io/failures"
+	annLockedUntil                       = "stepup.k9s-guard.io/locked-until"
+	annInviteExpires                     = "stepup.k9s-guard.io/expires"
+	maxCASAttempts                       = 200
+	otpSecretPrefix                      = "otp-"
+	inviteSecretPrefix                   = "invite-"
+	labelManagedBy                       = "app.kubernetes.io/managed-by"
+	managedBy                            = "k9s-guard-broker"
 )
 
 // userHash names a user in object names and label values, which allow

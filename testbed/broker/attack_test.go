@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/rest"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/k9s-guard/k9s-guard/broker"
 	"github.com/k9s-guard/k9s-guard/broker/api/v1alpha1"
@@ -123,17 +123,21 @@ func TestStolenEverydayTokenCannotElevate(t *testing.T) {
 			t.Fatalf("second enrolment: %s (%s), want Denied: already enrolled", phase, msg)
 		}
 	})
-	// Attack: guess a code, then replay a code seen over her shoulder.
+	// Attack: guess a code, then replay a code seen over the shoulder of
+	// the token's owner. (A fresh user, whose phone the test holds: alice's
+	// accepted codes cannot be used again when the test runs twice in one
+	// 30 s step.)
 	t.Run("wrong or replayed code", func(t *testing.T) {
-		wantPhase(t, mustCreate(t, alice, newRequest(alice, "delete", wrongCode(t, aliceSecret), time.Minute, rule("delete", "", "pods", "shop", "web"))), v1alpha1.PhaseDenied, broker.ReasonWrongCode)
-		code := codeAt(t, aliceSecret, time.Now())
-		first := mustCreate(t, alice, newRequest(alice, "delete", code, time.Minute, rule("delete", "", "pods", "shop", "nothing-here")))
+		u, secret := newUser(t)
+		wantPhase(t, mustCreate(t, u, newRequest(u, "delete", wrongCode(t, secret), time.Minute, rule("delete", "", "pods", "shop", "web"))), v1alpha1.PhaseDenied, broker.ReasonWrongCode)
+		code := codeAt(t, secret, time.Now())
+		first := mustCreate(t, u, newRequest(u, "delete", code, time.Minute, rule("delete", "", "pods", "shop", "nothing-here")))
 		wantPhase(t, first, v1alpha1.PhaseGranted, "")
-		replay := mustCreate(t, alice, newRequest(alice, "delete", code, time.Minute, rule("delete", "", "pods", "shop", "web")))
+		replay := mustCreate(t, u, newRequest(u, "delete", code, time.Minute, rule("delete", "", "pods", "shop", "web")))
 		wantPhase(t, replay, v1alpha1.PhaseDenied, broker.ReasonReplayed)
 		if replay.Spec.Code != "" || first.Spec.Code != "" {
 			t.Fatal("a used code is still stored in its request")
 		}
-		_ = alice.dyn.Resource(v1alpha1.ElevationRequests).Delete(ctx, first.Name, metav1.DeleteOptions{})
+		_ = u.dyn.Resource(v1alpha1.ElevationRequests).Delete(ctx, first.Name, metav1.DeleteOptions{})
 	})
 }
