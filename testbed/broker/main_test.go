@@ -565,3 +565,14 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+func (u *user) restConfig() *rest.Config {
+	return &rest.Config{Host: tc.Server, BearerToken: u.token, TLSClientConfig: rest.TLSClientConfig{CAData: tc.CAData}}
+}
+
+// runGuard runs the real k9s-guard binary.
+func runGuard(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.CommandContext(t.Context(), guardBin, args...).CombinedOutput()
+	return string(out), err
+}
