@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/k9s-guard/k9s-guard/broker/api/v1alpha1"
+	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
 // BrokerAsk is one step-up asked of the in-cluster broker (the broker:
@@ -177,4 +179,73 @@ func RevokeElevation(ctx context.Context, rc *rest.Config, request string) error
 		return fmt.Errorf("revoke elevation request %s: %w", request, err)
 	}
 	return nil
+}
+
+// brokerGrants ties a local window to the ElevationRequest behind it, so
+// that closing the window deletes the request.
+type brokerGrants struct {
+	once sync.Once
+	mu   sync.Mutex
+	reqs map[string]brokeredGrant // by grant ID
+}
+
+type brokeredGrant struct {
+	context, request string
+}
+
+// brokerRevokeTimeout bounds the delete when a window closes; the broker
+// expires the grant on its own at its deadline in any case.
+const brokerRevokeTimeout = 5 * time.Second
+
+// BrokerStepUp asks the broker of a context for a grant, with the
+// context's own credentials.
+func (g *Gateway) BrokerStepUp(ctx context.Context, contextName string, ask BrokerAsk) (BrokerVerdict, error) {
+	own, err := g.ownConfig(contextName)
+	if err != nil {
+		return BrokerVerdict{}, err
+	}
+	return RequestElevation(ctx, own, ask)
+}
+
+// BindBrokerGrant makes the window grantID end the broker's grant request
+// when it closes, for any reason (time, Ctrl-], scope done, exit).
+func (g *Gateway) BindBrokerGrant(grantID, contextName, request string) {
+	b := &g.brokered
+	b.once.Do(func() { g.windows.OnClose(g.revokeBrokered) })
+	b.mu.Lock()
+	if b.reqs == nil {
+		b.reqs = map[string]brokeredGrant{}
+	}
+	b.reqs[grantID] = brokeredGrant{context: contextName, request: request}
+	b.mu.Unlock()
+	if _, open := g.windows.Lookup(grantID); !open {
+		// Closed before it was bound: the callback may have missed it.
+		g.revokeBrokered(stepup.Grant{ID: grantID}, stepup.CloseExit)
+	}
+}
+
+func (g *Gateway) revokeBrokered(grant stepup.Grant, _ stepup.CloseReason) {
+	b := &g.brokered
+	b.mu.Lock()
+	bg, ok := b.reqs[grant.ID]
+	delete(b.reqs, grant.ID)
+	b.mu.Unlock()
+	if !ok {
+		return
+	}
+	if err := g.BrokerRevoke(bg.context, bg.request); err != nil {
+		g.logf("gateway: %v", err)
+	}
+}
+
+// BrokerRevoke deletes a broker grant request with the context's own
+// credentials.
+func (g *Gateway) BrokerRevoke(contextName, request string) error {
+	own, err := g.ownConfig(contextName)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), brokerRevokeTimeout)
+	defer cancel()
+	return RevokeElevation(ctx, own, request)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 	"github.com/k9s-guard/k9s-guard/stepup/otp"
 	"github.com/k9s-guard/k9s-guard/ui/overlay"
@@ -100,6 +101,11 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 	}
 	granted := false
 	verify := func(code string) overlay.Result {
+		if prot.prof.For(req.Context).Elevation.Kind == profile.ElevationBroker {
+			res, ok := p.verifyWithBroker(ctx, req, code, rec)
+			granted = granted || ok
+			return res
+		}
 		if prot.verifier == nil {
 			return overlay.Result{Status: overlay.Failed, Message: prot.otpErr.Error()}
 		}
