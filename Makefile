@@ -59,9 +59,10 @@ lint: ## gofmt, go vet, go mod tidy check (both modules), golangci-lint (pinned 
 fmt: ## format the code
 	gofmt -w .
 
-bench: tools build ## print the benchmark tables (pty relay; gateway vs client-go and kubectl proxy)
+bench: tools build ## print the benchmark tables (pty relay; gateway vs client-go and kubectl proxy; broker vs context step-up)
 	cd testbed && go run ./cmd/bench -guard $(GUARD)
 	cd testbed && go run ./gateway/gwbench/cmd/gatewaybench
+	cd testbed && go test ./broker -run '^$$' -bench StepUp -benchtime 1x
 
 snapshot: ## build the release archives and cask locally with GoReleaser (dist/), then check them
 	go run github.com/goreleaser/goreleaser/v2@v2.15.1 check

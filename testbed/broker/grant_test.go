@@ -20,7 +20,7 @@ import (
 
 // pendingPod makes a pod the admin owns (no kubelet: it stays Pending, and
 // deleting it takes effect at once).
-func pendingPod(t *testing.T, ns, name string) {
+func pendingPod(t testing.TB, ns, name string) {
 	t.Helper()
 	_, err := admin.CoreV1().Pods(ns).Create(t.Context(), &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name},

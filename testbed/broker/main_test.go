@@ -305,7 +305,7 @@ var userSeq struct {
 
 // newUser makes a fresh everyday user (a ServiceAccount of the team
 // namespace: view, and the right to ask for elevation) and enrols it.
-func newUser(t *testing.T) (*user, string) {
+func newUser(t testing.TB) (*user, string) {
 	t.Helper()
 	ctx := t.Context()
 	userSeq.Lock()
@@ -539,7 +539,7 @@ func (s *replicaSet) stopAll() {
 }
 
 // ensureTwo brings the set back to two live replicas after a test killed one.
-func ensureTwo(t *testing.T) {
+func ensureTwo(t testing.TB) {
 	t.Helper()
 	for len(replicas.live()) < 2 {
 		if _, err := replicas.start(leaseName); err != nil {

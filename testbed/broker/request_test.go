@@ -19,7 +19,7 @@ import (
 )
 
 // codeAt is the code the user's phone shows at t.
-func codeAt(t *testing.T, secret string, at time.Time) string {
+func codeAt(t testing.TB, secret string, at time.Time) string {
 	t.Helper()
 	c, err := totp.GenerateCodeCustom(secret, at, otp.ValidateOpts)
 	if err != nil {
