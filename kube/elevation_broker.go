@@ -249,3 +249,57 @@ func (g *Gateway) BrokerRevoke(contextName, request string) error {
 	defer cancel()
 	return RevokeElevation(ctx, own, request)
 }
+
+// EnrolWithBroker hands a new TOTP secret to the broker once, with the
+// user's own credentials rc: an OTPEnrollment carrying the secret, a code
+// from the app (proof the phone holds it) and the admin's invite. The
+// broker moves the secret into its namespace and blanks it in the
+// enrolment; this deletes the enrolment once answered, so the secret stays
+// nowhere but the broker's Secret and the phone.
+func EnrolWithBroker(ctx context.Context, rc *rest.Config, secret, code, invite string) error {
+	kube, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return fmt.Errorf("broker client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return fmt.Errorf("broker client: %w", err)
+	}
+	who, err := kube.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("who am I: %w", err)
+	}
+	res := dyn.Resource(v1alpha1.OTPEnrollments)
+	created, err := res.Create(ctx, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": v1alpha1.SchemeGroupVersion.String(), "kind": "OTPEnrollment",
+		"metadata": map[string]any{"generateName": "k9s-guard-"},
+		"spec":     map[string]any{"user": who.Status.UserInfo.Username, "secret": secret, "code": code, "invite": invite},
+	}}, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("create enrolment: %w", err)
+	}
+	name := created.GetName()
+	defer res.Delete(context.WithoutCancel(ctx), name, metav1.DeleteOptions{}) //nolint:errcheck // the broker tidies answered enrolments too
+	ctx, cancel := context.WithTimeout(ctx, brokerDecisionTimeout)
+	defer cancel()
+	for {
+		got, err := res.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("enrolment %s: %w", name, err)
+		}
+		phase, _, _ := unstructured.NestedString(got.Object, "status", "phase")
+		msg, _, _ := unstructured.NestedString(got.Object, "status", "message")
+		switch phase {
+		case "Enrolled":
+			return nil
+		case "":
+		default:
+			return fmt.Errorf("the broker refused the enrolment: %s", msg)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no answer from the broker (is it running?): %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

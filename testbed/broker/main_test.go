@@ -38,6 +38,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/k9s-guard/k9s-guard/broker/api/v1alpha1"
+	"github.com/k9s-guard/k9s-guard/kube"
 	"github.com/k9s-guard/k9s-guard/stepup/otp"
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
@@ -340,16 +341,13 @@ func enrol(ctx context.Context, u *user) (string, error) {
 	}
 	invite := inviteFrom(string(out))
 	secret := newSecret()
-	e, err := createEnrolment(ctx, u, secret, invite)
+	code, err := totp.GenerateCodeCustom(secret, time.Now(), otp.ValidateOpts)
 	if err != nil {
 		return "", err
 	}
-	phase, msg, err := waitEnrolment(ctx, u, e)
-	if err != nil {
-		return "", err
-	}
-	if phase != "Enrolled" {
-		return "", fmt.Errorf("enrolment of %s: %s: %s", u.name, phase, msg)
+	// What `otp enroll --context` does once the phone has confirmed a code.
+	if err := kube.EnrolWithBroker(ctx, u.restConfig(), secret, code, invite); err != nil {
+		return "", fmt.Errorf("enrolment of %s: %w", u.name, err)
 	}
 	return secret, nil
 }
