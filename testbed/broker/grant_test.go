@@ -298,3 +298,44 @@ func TestEnrolmentNeedsAnInvite(t *testing.T) {
 		t.Fatal("the enrolment still holds the secret")
 	}
 }
+
+// Reconcile on start: every replica is down through a deadline (a crash, a
+// drain); the first replica to start removes the stale grant within 1 s of
+// taking the Lease.
+func TestStartRemovesGrantsPastTheirExpiry(t *testing.T) {
+	defer dumpLogs(t)
+	ensureTwo(t)
+	defer ensureTwo(t)
+	ctx := t.Context()
+	u, secret := newUser(t)
+	req := mustCreate(t, u, newRequest(u, "delete", codeAt(t, secret, time.Now()), time.Second, rule("delete", "", "pods", "shop", "web-z")))
+	wantPhase(t, req, v1alpha1.PhaseGranted, "")
+	for _, r := range replicas.live() {
+		r.kill()
+	}
+	deadline := req.Status.ExpiresAt.Time
+	if err := poll(ctx, 10*time.Second, func() (bool, error) { return time.Now().After(deadline.Add(500 * time.Millisecond)), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !allowed(ctx, t, u, "delete", "", "pods", "shop", "web-z") {
+		t.Fatal("the grant went with no broker running; this test proves nothing")
+	}
+	r, err := replicas.start(leaseName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := poll(ctx, leaseDur+10*time.Second, func() (bool, error) { return !allowed(ctx, t, u, "delete", "", "pods", "shop", "web-z"), nil }); err != nil {
+		t.Fatal("the restarted broker never removed the expired grant")
+	}
+	gone := time.Now()
+	lease, err := admin.CoordinationV1().Leases(brokerNS).Get(ctx, leaseName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *lease.Spec.HolderIdentity != r.id || lease.Spec.AcquireTime == nil {
+		t.Fatalf("lease held by %v, want %s", *lease.Spec.HolderIdentity, r.id)
+	}
+	if d := gone.Sub(lease.Spec.AcquireTime.Time); d > time.Second {
+		t.Fatalf("expired grant removed %s after the new leader took the lease, want within 1s", d)
+	}
+}
