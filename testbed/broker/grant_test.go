@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -174,12 +175,13 @@ func TestLockoutHoldsOnBothReplicas(t *testing.T) {
 		}
 		wantPhase(t, r, v1alpha1.PhaseDenied, want)
 	}
-	live := replicas.live()[:2]
+	live := replicas.live()
+	if len(live) != 2 {
+		t.Fatalf("%d live replicas, want 2", len(live))
+	}
 	for i, r := range live {
 		other := live[1-i]
-		if err := other.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-			t.Fatal(err)
-		}
+		stop(t, other)
 		req := mustCreate(t, u, newRequest(u, "delete", codeAt(t, secret, time.Now()), time.Minute, rule("delete", "", "pods", "shop", "x")))
 		_ = other.cmd.Process.Signal(syscall.SIGCONT)
 		if by := req.Annotations[v1alpha1.AnnotationClaimedBy]; by != r.id {
@@ -337,5 +339,26 @@ func TestStartRemovesGrantsPastTheirExpiry(t *testing.T) {
 	}
 	if d := gone.Sub(lease.Spec.AcquireTime.Time); d > time.Second {
 		t.Fatalf("expired grant removed %s after the new leader took the lease, want within 1s", d)
+	}
+}
+
+// stop freezes a replica with SIGSTOP and waits until the kernel reports
+// it stopped, so that it cannot claim the next request.
+func stop(t *testing.T, r *replica) {
+	t.Helper()
+	if err := r.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stat := fmt.Sprintf("/proc/%d/stat", r.cmd.Process.Pid)
+	if err := poll(t.Context(), 5*time.Second, func() (bool, error) {
+		b, err := os.ReadFile(stat)
+		if err != nil {
+			return false, err
+		}
+		// The state follows the command name in parentheses.
+		_, rest, _ := strings.Cut(string(b), ") ")
+		return strings.HasPrefix(rest, "T"), nil
+	}); err != nil {
+		t.Fatalf("replica %s never stopped: %v", r.id, err)
 	}
 }

@@ -536,9 +536,13 @@ func (s *replicaSet) stopAll() {
 	}
 }
 
-// ensureTwo brings the set back to two live replicas after a test killed one.
+// ensureTwo brings the set back to exactly two live replicas after a test
+// killed or added some.
 func ensureTwo(t testing.TB) {
 	t.Helper()
+	for live := replicas.live(); len(live) > 2; live = replicas.live() {
+		live[0].kill()
+	}
 	for len(replicas.live()) < 2 {
 		if _, err := replicas.start(leaseName); err != nil {
 			t.Fatal(err)
