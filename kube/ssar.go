@@ -49,12 +49,15 @@ func (g *Gateway) serveSSAR(w http.ResponseWriter, r *http.Request, route *ctxRo
 			return
 		}
 		g.forward(w, r, up, nil, Operation{})
-	case profile.ElevationServiceAccount:
-		review.Status = authorizationv1.SubjectAccessReviewStatus{
-			Allowed: true,
-			Reason: fmt.Sprintf("k9s-guard: allowed after step-up as serviceaccount %s/%s (answered by the gateway; the token is minted when a window opens)",
-				pol.Elevation.Namespace, pol.Elevation.Name),
+	case profile.ElevationServiceAccount, profile.ElevationBroker:
+		// A broker grant, like a minted token, exists only once a window
+		// opens; the broker's policy decides then.
+		reason := fmt.Sprintf("k9s-guard: allowed after step-up as serviceaccount %s/%s (answered by the gateway; the token is minted when a window opens)",
+			pol.Elevation.Namespace, pol.Elevation.Name)
+		if pol.Elevation.Kind == profile.ElevationBroker {
+			reason = "k9s-guard: asked of the broker after step-up (answered by the gateway; the broker's policy decides)"
 		}
+		review.Status = authorizationv1.SubjectAccessReviewStatus{Allowed: true, Reason: reason}
 		review.Kind = "SelfSubjectAccessReview"
 		b, ct, err := encodeFor(r, &review, authorizationv1.SchemeGroupVersion)
 		if err != nil {
