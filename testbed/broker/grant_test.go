@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/k9s-guard/k9s-guard/broker"
 	"github.com/k9s-guard/k9s-guard/broker/api/v1alpha1"
@@ -110,6 +111,31 @@ func TestRestartGrantIsNarrowedAtAdmission(t *testing.T) {
 	}
 	if img := d.Spec.Template.Spec.Containers[0].Image; strings.Contains(img, "evil") {
 		t.Fatalf("image changed to %s", img)
+	}
+}
+
+// A cordon grant on node-1 lets `kubectl cordon` through and refuses, at
+// the API server, a label added to node-1 with the same grant.
+func TestCordonGrantIsNarrowedAtAdmission(t *testing.T) {
+	defer dumpLogs(t)
+	ctx := t.Context()
+	u, secret := newUser(t)
+	req := mustCreate(t, u, newRequest(u, v1alpha1.OperationCordon, codeAt(t, secret, time.Now()), time.Minute,
+		v1alpha1.ElevationRule{Verbs: []string{"get", "patch"}, Resource: "nodes", Names: []string{"node-1"}}))
+	wantPhase(t, req, v1alpha1.PhaseGranted, "")
+	defer u.dyn.Resource(v1alpha1.ElevationRequests).Delete(ctx, req.Name, metav1.DeleteOptions{}) //nolint:errcheck
+	defer admin.CoreV1().Nodes().Patch(ctx, "node-1", types.MergePatchType, []byte(`{"spec":{"unschedulable":null}}`), metav1.PatchOptions{}) //nolint:errcheck
+	var out string
+	if err := poll(ctx, 10*time.Second, func() (bool, error) {
+		var err error
+		out, err = kubectl(ctx, u, "cordon", "node-1")
+		return err == nil, nil
+	}); err != nil {
+		t.Fatalf("cordon with the grant: %s", out)
+	}
+	out, err := kubectl(ctx, u, "label", "node", "node-1", "evil=yes")
+	if err == nil || !strings.Contains(out, "allows only a cordon") {
+		t.Fatalf("label with a cordon grant: %v\n%q", err, out)
 	}
 }
 

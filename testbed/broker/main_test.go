@@ -239,12 +239,24 @@ func provisionTeam(ctx context.Context) error {
 			MaxDuration: metav1.Duration{Duration: 15 * time.Minute},
 		},
 	}
-	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(policy)
-	if err != nil {
-		return err
+	// Cluster-wide rules need a policy without namespaces: cordon.
+	nodes := &v1alpha1.ElevationPolicy{
+		TypeMeta:   policy.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{Name: "nodes"},
+		Spec: v1alpha1.ElevationPolicySpec{
+			Subjects:    policy.Spec.Subjects,
+			Rules:       []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "patch", "update"}}},
+			MaxDuration: metav1.Duration{Duration: 15 * time.Minute},
+		},
 	}
-	if _, err := adminDyn.Resource(v1alpha1.ElevationPolicies).Create(ctx, &unstructured.Unstructured{Object: u}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("create policy: %w", err)
+	for _, p := range []*v1alpha1.ElevationPolicy{policy, nodes} {
+		u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(p)
+		if err != nil {
+			return err
+		}
+		if _, err := adminDyn.Resource(v1alpha1.ElevationPolicies).Create(ctx, &unstructured.Unstructured{Object: u}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create policy %s: %w", p.Name, err)
+		}
 	}
 	return nil
 }
