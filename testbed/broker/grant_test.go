@@ -123,7 +123,7 @@ func TestCordonGrantIsNarrowedAtAdmission(t *testing.T) {
 	req := mustCreate(t, u, newRequest(u, v1alpha1.OperationCordon, codeAt(t, secret, time.Now()), time.Minute,
 		v1alpha1.ElevationRule{Verbs: []string{"get", "patch"}, Resource: "nodes", Names: []string{"node-1"}}))
 	wantPhase(t, req, v1alpha1.PhaseGranted, "")
-	defer u.dyn.Resource(v1alpha1.ElevationRequests).Delete(ctx, req.Name, metav1.DeleteOptions{}) //nolint:errcheck
+	defer u.dyn.Resource(v1alpha1.ElevationRequests).Delete(ctx, req.Name, metav1.DeleteOptions{})                                            //nolint:errcheck
 	defer admin.CoreV1().Nodes().Patch(ctx, "node-1", types.MergePatchType, []byte(`{"spec":{"unschedulable":null}}`), metav1.PatchOptions{}) //nolint:errcheck
 	var out string
 	if err := poll(ctx, 10*time.Second, func() (bool, error) {
