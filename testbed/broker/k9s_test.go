@@ -35,42 +35,7 @@ func TestK9sKillThroughTheBroker(t *testing.T) {
 	ensureTwo(t)
 	ctx := t.Context()
 	u, secret := newUser(t)
-	home := t.TempDir()
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["testbed"] = &clientcmdapi.Cluster{Server: tc.Server, CertificateAuthorityData: tc.CAData}
-	cfg.AuthInfos["me"] = &clientcmdapi.AuthInfo{Token: u.token}
-	cfg.Contexts["prod"] = &clientcmdapi.Context{Cluster: "testbed", AuthInfo: "me", Namespace: "shop"}
-	cfg.CurrentContext = "prod"
-	kc := filepath.Join(home, "kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
-		t.Fatal(err)
-	}
-	for dir, files := range map[string]map[string]string{
-		filepath.Join(home, ".config", "k9s-guard"): {"profile.yaml": brokerProfile},
-		filepath.Join(home, ".config", "k9s"):       {"config.yaml": "k9s:\n  skipLatestRevCheck: true\n"},
-	} {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		for name, body := range files {
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	tools := filepath.Dir(kubectlBin)
-	env := []string{
-		"HOME=" + home, "PATH=" + tools + ":" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
-		"KUBECONFIG=" + kc,
-		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
-		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"), "XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
-		"K9S_GUARD_K9S=" + filepath.Join(tools, "k9s"),
-	}
-	term, err := e2e.Start(guardBin, []string{"--context", "prod", "-n", "shop", "-c", "pods"}, e2e.Options{Cols: 120, Rows: 40, Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer term.Close()
+	term := guardTerm(t, u, brokerProfile)
 	waitShopPods := func() {
 		t.Helper()
 		if err := term.WaitFor("the shop pod list", 60*time.Second, func(s string) bool {
@@ -175,4 +140,107 @@ func selectedPod(t *testing.T, term *e2e.Term) string {
 	}
 	t.Fatalf("no pod row on screen:\n%s", term.Screen())
 	return ""
+}
+
+// guardTerm runs k9s-guard (and the real K9s under it) in a pty as u, with
+// a kubeconfig whose one context, prod, holds only u's everyday token.
+func guardTerm(t *testing.T, u *user, profileYAML string) *e2e.Term {
+	t.Helper()
+	home := t.TempDir()
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["testbed"] = &clientcmdapi.Cluster{Server: tc.Server, CertificateAuthorityData: tc.CAData}
+	cfg.AuthInfos["me"] = &clientcmdapi.AuthInfo{Token: u.token}
+	cfg.Contexts["prod"] = &clientcmdapi.Context{Cluster: "testbed", AuthInfo: "me", Namespace: "shop"}
+	cfg.CurrentContext = "prod"
+	kc := filepath.Join(home, "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
+		t.Fatal(err)
+	}
+	for dir, files := range map[string]map[string]string{
+		filepath.Join(home, ".config", "k9s-guard"): {"profile.yaml": profileYAML},
+		filepath.Join(home, ".config", "k9s"):       {"config.yaml": "k9s:\n  skipLatestRevCheck: true\n"},
+	} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for name, body := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tools := filepath.Dir(kubectlBin)
+	env := []string{
+		"HOME=" + home, "PATH=" + tools + ":" + os.Getenv("PATH"), "TERM=xterm-256color", "LANG=C.UTF-8",
+		"KUBECONFIG=" + kc,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
+		"XDG_DATA_HOME=" + filepath.Join(home, ".local", "share"), "XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
+		"K9S_GUARD_K9S=" + filepath.Join(tools, "k9s"),
+	}
+	term, err := e2e.Start(guardBin, []string{"--context", "prod", "-n", "shop", "-c", "pods"}, e2e.Options{Cols: 120, Rows: 40, Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(term.Close)
+	return term
+}
+
+// Expiry with the client SIGKILLed during the window: k9s-guard is killed
+// right after a step-up, so nothing deletes its request; the broker still
+// removes the grant within 1 s of the deadline.
+func TestClientKilledGrantGoneAtDeadline(t *testing.T) {
+	defer dumpLogs(t)
+	ensureTwo(t)
+	ctx := t.Context()
+	u, secret := newUser(t)
+	term := guardTerm(t, u, strings.Replace(brokerProfile, "window: 5m", "window: 30s", 1))
+	if err := term.WaitFor("the shop pod list", 60*time.Second, func(s string) bool {
+		return strings.Contains(strings.ToLower(s), "pods(shop)") && strings.Contains(s, "web-") && strings.Contains(s, "cart-")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pod := selectedPod(t, term)
+	if err := term.Type("\x0b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("Step-up required", 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type(codeAt(t, secret, time.Now()), "\r"); err != nil {
+		t.Fatal(err)
+	}
+	var req *v1alpha1.ElevationRequest
+	if err := poll(ctx, 20*time.Second, func() (bool, error) {
+		l, err := u.dyn.Resource(v1alpha1.ElevationRequests).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, err
+		}
+		for i := range l.Items {
+			if r, _ := decode(&l.Items[i]); r != nil && r.Spec.User == u.name && r.Status.Phase == v1alpha1.PhaseGranted {
+				req = r
+				return true, nil
+			}
+		}
+		return false, nil
+	}); err != nil {
+		t.Fatal("no grant after the code")
+	}
+	if err := term.Cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := term.Wait(10 * time.Second); err == nil {
+		t.Log("k9s-guard exited after SIGKILL")
+	}
+	if !allowed(ctx, t, u, "delete", "", "pods", "shop", pod) && time.Now().Before(req.Status.ExpiresAt.Time) {
+		t.Fatal("the grant went before its deadline although the client was killed")
+	}
+	deadline := req.Status.ExpiresAt.Time
+	if err := poll(ctx, time.Until(deadline)+10*time.Second, func() (bool, error) {
+		return !allowed(ctx, t, u, "delete", "", "pods", "shop", pod), nil
+	}); err != nil {
+		t.Fatal("the grant never went")
+	}
+	if late := time.Since(deadline); late > time.Second {
+		t.Fatalf("the grant went %s after its deadline, want within 1s", late)
+	}
 }
