@@ -12,13 +12,21 @@ KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=v1.37.2 -X k8s.io/co
 export K9S_GUARD_TOOLS := $(TOOLS)
 export PATH := $(TOOLS):$(PATH)
 
-.PHONY: help build test unit e2e lint fmt bench snapshot demo tools clean
+.PHONY: help build test unit e2e lint fmt bench snapshot demo tools clean generate image
 
 help: ## show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 build: ## build bin/k9s-guard
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(GUARD) .
+
+image: ## build the broker's container image as dist/broker-image.tar (no Docker, no base image)
+	mkdir -p dist
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags '$(LDFLAGS)' -o bin/k9s-guard-linux-amd64 .
+	cd testbed && go run ./cmd/brokerimage -binary ../bin/k9s-guard-linux-amd64 -out ../dist/broker-image.tar -tag ghcr.io/k9s-guard/k9s-guard:$(VERSION)
+
+generate: ## regenerate the broker API's deep copies and the CRDs in deploy/crds (controller-gen, pinned in go.mod)
+	go tool controller-gen object paths=./broker/api/... crd:crdVersions=v1 output:crd:artifacts:config=deploy/crds
 
 tools: $(TOOLS)/k9s $(CLUSTER_BINS) ## install the pinned K9s and build the local control plane (reused when present)
 
@@ -56,9 +64,10 @@ lint: ## gofmt, go vet, go mod tidy check (both modules), golangci-lint (pinned 
 fmt: ## format the code
 	gofmt -w .
 
-bench: tools build ## print the benchmark tables (pty relay; gateway vs client-go and kubectl proxy)
+bench: tools build ## print the benchmark tables (pty relay; gateway vs client-go and kubectl proxy; broker vs context step-up)
 	cd testbed && go run ./cmd/bench -guard $(GUARD)
 	cd testbed && go run ./gateway/gwbench/cmd/gatewaybench
+	cd testbed && go test ./broker -run '^$$' -bench StepUp -benchtime 1x
 
 snapshot: ## build the release archives and cask locally with GoReleaser (dist/), then check them
 	go run github.com/goreleaser/goreleaser/v2@v2.15.1 check

@@ -23,6 +23,8 @@ type otpFlags struct {
 	issuer  string
 	profile string
 	replace bool
+	context string // enrol with this context's broker instead of locally
+	invite  string
 }
 
 // maxSecretInput bounds what `otp import` reads; a secret or an otpauth
@@ -75,6 +77,8 @@ makes the app's old entry useless.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.otpEnroll(cmd, o) },
 	}
 	enroll.Flags().BoolVar(&o.replace, "replace", false, "replace an already enrolled secret")
+	enroll.Flags().StringVar(&o.context, "context", "", "enrol with this kubeconfig context's broker (broker mode): the secret goes to the cluster, not this machine")
+	enroll.Flags().StringVar(&o.invite, "invite", "", "the invite an admin created (k9s-guard broker invite), for --context")
 
 	imp := &cobra.Command{
 		Use:   "import",
@@ -176,6 +180,9 @@ func (t otpTarget) refuseOverwrite(replace bool) error {
 }
 
 func (a *App) otpEnroll(cmd *cobra.Command, o otpFlags) error {
+	if o.context != "" {
+		return a.otpEnrollBroker(cmd, o)
+	}
 	t, err := a.otpTarget(o)
 	if err != nil {
 		return err

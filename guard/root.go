@@ -122,6 +122,8 @@ Every flag k9s-guard does not know is passed to K9s verbatim.`,
 		a.initCommand(),
 		a.manCommand(),
 		a.otpCommand(),
+		a.brokerCommand(),
+		a.elevationsCommand(),
 	)
 	// Cobra adds these while a command line runs; added now, the help
 	// text, the completion and the checks below all see the same tree.

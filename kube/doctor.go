@@ -130,6 +130,10 @@ func Diagnose(ctx context.Context, rules *clientcmd.ClientConfigLoadingRules, co
 	}
 	d.Base = runChecks(ctx, base, DangerousChecks(ns))
 	d.Rules = grantingRules(ctx, base, ns, d.Base)
+	if e.Kind == profile.ElevationBroker {
+		diagnoseBroker(ctx, &d, base, e.Namespace)
+		return d
+	}
 
 	rc, err := elevatedConfig(rules, own, e)
 	if err != nil {

@@ -53,6 +53,7 @@ type Gateway struct {
 	asks     map[string]*pendingAsk      // by context
 	streams  map[*streamCloser]struct{}  // upgraded and elevated requests in flight
 	oneShots map[string]*oneShot         // by grant ID, for one-shot grants in use
+	brokered brokerGrants                // by grant ID, for broker sources
 	closed   bool
 	closeErr error
 	once     sync.Once

@@ -48,6 +48,12 @@ type (
 		Kubeconfig     *filePath           `yaml:"kubeconfig"`
 		Impersonate    *fileImpersonate    `yaml:"impersonate"`
 		ServiceAccount *fileServiceAccount `yaml:"serviceAccount"`
+		Broker         *fileBroker         `yaml:"broker"`
+	}
+	// fileBroker: the in-cluster broker checks the code and grants the
+	// user's own identity; namespace is where it runs.
+	fileBroker struct {
+		Namespace *namespace `yaml:"namespace"`
 	}
 	fileImpersonate struct {
 		User   *name    `yaml:"user" missing:"Kubernetes impersonation needs a user (groups alone are not enough)"`
@@ -393,7 +399,7 @@ func (e *fileElevation) check(d *decoder, at entry, path string, keys []entry) b
 	d.mark(at.keyNode, path)
 	for i, k := range keys {
 		switch k.key {
-		case "context", "impersonate", "serviceAccount":
+		case "context", "impersonate", "serviceAccount", "broker":
 			d.mark(k.value, joinPath(path, k.key))
 			sources = append(sources, k)
 		case "kubeconfig":
@@ -451,6 +457,11 @@ func (r fileRule) rule() Rule {
 		case e.ServiceAccount != nil:
 			out.Elevation.Kind = ElevationServiceAccount
 			out.Elevation.Namespace, out.Elevation.Name = str(e.ServiceAccount.Namespace), str(e.ServiceAccount.Name)
+		case e.Broker != nil:
+			out.Elevation.Kind, out.Elevation.Namespace = ElevationBroker, str(e.Broker.Namespace)
+			if out.Elevation.Namespace == "" {
+				out.Elevation.Namespace = DefaultBrokerNamespace
+			}
 		}
 	}
 	return out

@@ -43,6 +43,11 @@ const (
 	ElevationContext        = "context"
 	ElevationImpersonate    = "impersonate"
 	ElevationServiceAccount = "serviceAccount"
+	// ElevationBroker: the in-cluster broker (docs/broker.md) checks the
+	// code and grants the user's own identity a scoped, expiring Role.
+	ElevationBroker = "broker"
+	// DefaultBrokerNamespace is where deploy/ installs the broker.
+	DefaultBrokerNamespace = "k9s-guard-broker"
 )
 
 // Profile is a loaded, validated profile. The zero Profile (and a nil
@@ -110,6 +115,8 @@ func (e Elevation) String() string {
 		return "impersonate " + e.User
 	case ElevationServiceAccount:
 		return fmt.Sprintf("serviceaccount %s/%s", e.Namespace, e.Name)
+	case ElevationBroker:
+		return "broker in " + e.Namespace
 	default:
 		return "none"
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/stepup"
 	"github.com/k9s-guard/k9s-guard/stepup/otp"
 	"github.com/k9s-guard/k9s-guard/ui/overlay"
@@ -112,6 +113,11 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 	verify := func(code string) overlay.Result {
 		if promptErr != nil {
 			return overlay.Result{Status: overlay.Failed, Message: "Nothing is elevated: this step-up could not be recorded: " + promptErr.Error()}
+		}
+		if prot.policy(req.Context).Elevation.Kind == profile.ElevationBroker {
+			res, ok := p.verifyWithBroker(ctx, req, code, rec)
+			granted = granted || ok
+			return res
 		}
 		if prot.verifier == nil {
 			return overlay.Result{Status: overlay.Failed, Message: prot.otpErr.Error()}

@@ -39,6 +39,12 @@ const (
 	UserBreakGlass   = "break-glass"  // only reachable through impersonation
 	GroupBreakGlass  = "k9s-guard:break-glass"
 
+	// Everyday users for broker mode: static tokens, ClusterRole view
+	// through GroupEveryday, and nothing else of their own.
+	UserAlice     = "alice"
+	UserBob       = "bob"
+	GroupEveryday = "k9s-guard:users"
+
 	BreakGlassNamespace = "k9s-guard-system"
 	BreakGlassSA        = "break-glass"
 
@@ -47,6 +53,8 @@ const (
 	ContextDev   = "dev"   // viewer, namespace shop
 	ContextProd  = "prod"  // viewer, namespace shop (protected in the demo)
 	ContextImp   = "imp"   // impersonator, namespace shop
+	ContextAlice = "alice" // alice (everyday), namespace shop
+	ContextBob   = "bob"   // bob (everyday), namespace shop
 )
 
 // Options tune Start. The zero value is fine for tests.
@@ -75,6 +83,8 @@ type Cluster struct {
 	AdminToken        string // unused by the kubeconfig (admin uses a cert) but valid, in system:masters
 	ViewerToken       string
 	ImpersonatorToken string
+	AliceToken        string
+	BobToken          string
 
 	tempDir bool
 	procs   []*proc
@@ -118,6 +128,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, err error) {
 	}
 	c.CAData, c.CAFile = pki.caPEM, pki.caFile
 	c.AdminToken, c.ViewerToken, c.ImpersonatorToken = pki.adminToken, pki.viewerToken, pki.impToken
+	c.AliceToken, c.BobToken = pki.aliceToken, pki.bobToken
 
 	ports, err := freePorts(3)
 	if err != nil {
@@ -308,6 +319,10 @@ func (c *Cluster) writeKubeconfigs(p *pkiFiles) error {
 	cfg.Contexts[ContextDev] = &clientcmdapi.Context{Cluster: ClusterName, AuthInfo: UserViewer, Namespace: "shop"}
 	cfg.Contexts[ContextProd] = &clientcmdapi.Context{Cluster: ClusterName, AuthInfo: UserViewer, Namespace: "shop"}
 	cfg.Contexts[ContextImp] = &clientcmdapi.Context{Cluster: ClusterName, AuthInfo: UserImpersonator, Namespace: "shop"}
+	cfg.AuthInfos[UserAlice] = &clientcmdapi.AuthInfo{Token: p.aliceToken}
+	cfg.AuthInfos[UserBob] = &clientcmdapi.AuthInfo{Token: p.bobToken}
+	cfg.Contexts[ContextAlice] = &clientcmdapi.Context{Cluster: ClusterName, AuthInfo: UserAlice, Namespace: "shop"}
+	cfg.Contexts[ContextBob] = &clientcmdapi.Context{Cluster: ClusterName, AuthInfo: UserBob, Namespace: "shop"}
 	cfg.CurrentContext = ContextDev
 	c.Kubeconfig = filepath.Join(c.Dir, "kubeconfig")
 	if err := clientcmd.WriteToFile(*cfg, c.Kubeconfig); err != nil {

@@ -25,6 +25,7 @@ type pkiFiles struct {
 	saKey, saPub                      string
 	tokenFile                         string
 	adminToken, viewerToken, impToken string
+	aliceToken, bobToken              string
 	adminTLS                          *tls.Config
 }
 
@@ -110,6 +111,11 @@ func writePKI(dir string) (*pkiFiles, error) {
 	p.adminToken, p.viewerToken, p.impToken = randomToken(), randomToken(), randomToken()
 	tokens := fmt.Sprintf("%s,%s,uid-admin,\"system:masters\"\n%s,%s,uid-viewer\n%s,%s,uid-impersonator\n",
 		p.adminToken, UserAdmin, p.viewerToken, UserViewer, p.impToken, UserImpersonator)
+	// The everyday users of broker mode: read-only, and in the group the
+	// broker's manifests let create elevation requests.
+	p.aliceToken, p.bobToken = randomToken(), randomToken()
+	tokens += fmt.Sprintf("%s,%s,uid-alice,\"%s\"\n%s,%s,uid-bob,\"%s\"\n",
+		p.aliceToken, UserAlice, GroupEveryday, p.bobToken, UserBob, GroupEveryday)
 	for path, data := range map[string][]byte{
 		p.caFile:     p.caPEM,
 		p.serverCert: srvCert,

@@ -46,6 +46,11 @@ func provision(ctx context.Context, cs *kubernetes.Clientset, waitPods bool, ali
 			_, err := rbac.ClusterRoleBindings().Create(ctx, clusterBinding("testbed:viewer", "view", rbacv1.Subject{Kind: rbacv1.UserKind, Name: UserViewer}), metav1.CreateOptions{})
 			return err
 		},
+		// The everyday users of broker mode read, like the viewer.
+		func() error {
+			_, err := rbac.ClusterRoleBindings().Create(ctx, clusterBinding("testbed:everyday", "view", rbacv1.Subject{Kind: rbacv1.GroupKind, Name: GroupEveryday}), metav1.CreateOptions{})
+			return err
+		},
 		// The impersonator may become the break-glass user and group, and
 		// nothing else: the "sudo" pattern.
 		func() error {
