@@ -51,6 +51,14 @@ type Shadow struct {
 
 	modeMu sync.Mutex
 	modes  Modes
+
+	// resizing counts Resize calls begun and ended (odd while one runs);
+	// with written it tells whether the screen can have changed.
+	resizing uint64
+	// text is the screen as text the last time it was read, for as long
+	// as nothing has been fed since (see cachedLines).
+	textMu sync.Mutex
+	text   textCache
 }
 
 // New starts a shadow screen of cols×rows.
@@ -180,7 +188,9 @@ func (s *Shadow) Sync() {
 // Resize changes the emulator's size, after the output queued so far.
 func (s *Shadow) Resize(cols, rows int) {
 	s.Sync()
+	s.bumpResizing()
 	s.em.Resize(cols, rows)
+	s.bumpResizing()
 }
 
 // Size reports the emulator's size.
@@ -197,6 +207,10 @@ func (s *Shadow) Lines() []string {
 }
 
 func (s *Shadow) linesNow() []string {
+	return s.cachedLines(s.renderLines)
+}
+
+func (s *Shadow) renderLines() []string {
 	text := ansi.Strip(s.em.Render())
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {

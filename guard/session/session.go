@@ -173,6 +173,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	defer s.child.Close()
 	s.shadow = screen.New(size.Cols, size.Rows)
 	defer s.shadow.Close()
+	defer startProfiling(cfg.Getenv, func(m string) { fmt.Fprintf(cfg.Stderr, "warning: %s\n", m) })()
 	s.prompt = newPrompter(s)
 	s.gate = stepup.NewGate(stepup.GateOptions{
 		Context: cfg.Context, Now: cfg.Now, Policy: prot.prof.For, Windows: prot.windows, Screen: s.shadow,
