@@ -12,7 +12,6 @@ package screen
 import (
 	"io"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -32,7 +31,7 @@ type Modes struct {
 
 // Shadow is the emulated copy of K9s's screen.
 type Shadow struct {
-	em *vt.SafeEmulator
+	em *emulator
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -63,7 +62,7 @@ type Shadow struct {
 
 // New starts a shadow screen of cols×rows.
 func New(cols, rows int) *Shadow {
-	s := &Shadow{em: vt.NewSafeEmulator(cols, rows)}
+	s := &Shadow{em: newEmulator(cols, rows)}
 	s.cond = sync.NewCond(&s.mu)
 	s.em.SetCallbacks(vt.Callbacks{
 		AltScreen:        func(on bool) { s.setMode(func(m *Modes) { m.AltScreen = on }) },
@@ -210,14 +209,7 @@ func (s *Shadow) linesNow() []string {
 	return s.cachedLines(s.renderLines)
 }
 
-func (s *Shadow) renderLines() []string {
-	text := ansi.Strip(s.em.Render())
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	return lines
-}
+func (s *Shadow) renderLines() []string { return s.em.Text() }
 
 // Render returns the screen with its colours and attributes, rows separated
 // by "\n", for repainting the real terminal after an overlay.
