@@ -85,11 +85,11 @@ func (e *emulator) Text() []string {
 		b.Reset()
 		b.Grow(w)
 		for x := range w {
-			c := e.Emulator.CellAt(x, y)
-			if c == nil || c.IsZero() {
-				continue
+			// A zero cell (what Render skips) has no content either, so
+			// the content alone is the text, with no comparison of styles.
+			if c := e.Emulator.CellAt(x, y); c != nil {
+				b.WriteString(c.Content)
 			}
-			b.WriteString(c.Content)
 		}
 		lines[y] = strings.TrimRight(b.String(), " ")
 	}

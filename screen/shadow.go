@@ -228,7 +228,8 @@ func (s *Shadow) Cursor() (col, row int, hidden bool) {
 
 // State reads K9s's state off the current screen.
 func (s *Shadow) State() State {
-	st := Parse(s.Lines())
+	s.Sync()
+	st := s.parsedNow()
 	st.Suspended = st.Known && !s.Modes().AltScreen
 	return st
 }
@@ -245,7 +246,7 @@ func (s *Shadow) Generation() uint64 {
 // without waiting for queued output: for the keystroke path, which must
 // never wait on the emulator.
 func (s *Shadow) StateNow() State {
-	st := Parse(s.linesNow())
+	st := s.parsedNow()
 	st.Suspended = st.Known && !s.Modes().AltScreen
 	return st
 }

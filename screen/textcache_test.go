@@ -38,3 +38,24 @@ func TestLinesReusedUntilTheScreenChanges(t *testing.T) {
 		t.Fatalf("after resize: %d renders, %d rows; want 3 renders and 3 rows", renders, len(got))
 	}
 }
+
+// TestStateFollowsTheScreen: the parsed state is reused only while the
+// screen is unchanged; a redraw gives the new state at once.
+func TestStateFollowsTheScreen(t *testing.T) {
+	s := New(120, 40)
+	defer s.Close()
+	draw := func(ctx, title string) {
+		_, _ = s.Write([]byte("\x1b[H\x1b[2J Context: " + ctx + "\r\n\r\n\x1b[10;1H┌──── " + title + " ────┐"))
+	}
+	draw("dev", "pods(shop)[4]")
+	if st := s.State(); st.Context != "dev" || st.Resource != "pods" || st.Count != 4 {
+		t.Fatalf("first state %+v", st)
+	}
+	if st := s.State(); st.Context != "dev" || st.Namespace != "shop" {
+		t.Fatalf("cached state %+v", st)
+	}
+	draw("prod", "deployments(payments)[2]")
+	if st := s.State(); st.Context != "prod" || st.Resource != "deployments" || st.Namespace != "payments" || st.Count != 2 {
+		t.Fatalf("state after a redraw %+v", st)
+	}
+}

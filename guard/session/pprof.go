@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	rpprof "runtime/pprof"
 	"time"
 )
@@ -20,6 +21,9 @@ import (
 //     which must not be reachable from the network.
 //   - K9S_GUARD_PPROF_DIR=DIR writes a CPU profile of the whole session to
 //     DIR/cpu.pprof, and the heap as it stands at exit to DIR/heap.pprof.
+//     K9S_GUARD_PPROF_HZ=1000 samples more often than the default 100 Hz:
+//     the guard uses so little CPU that a minute at 100 Hz is a few dozen
+//     samples. (The Go runtime then prints one warning on stderr.)
 //
 // Neither is set in ordinary use, and then nothing is started. Neither
 // profile holds a secret a user typed: a CPU profile has only stacks and
@@ -39,7 +43,8 @@ func startProfiling(getenv func(string) string, stderr func(string)) (stop func(
 		}
 	}
 	if dir := getenv("K9S_GUARD_PPROF_DIR"); dir != "" {
-		if s, err := profileToDir(dir); err != nil {
+		hz, _ := strconv.Atoi(getenv("K9S_GUARD_PPROF_HZ"))
+		if s, err := profileToDir(dir, hz); err != nil {
 			stderr(fmt.Sprintf("K9S_GUARD_PPROF_DIR: %v", err))
 		} else {
 			stops = append(stops, s)
@@ -79,13 +84,17 @@ func servePprof(addr string) (func(), error) {
 
 // profileToDir profiles the CPU from now on and writes cpu.pprof and
 // heap.pprof into dir when stopped.
-func profileToDir(dir string) (func(), error) {
+func profileToDir(dir string, hz int) (func(), error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("make profile directory: %w", err)
 	}
 	cpu, err := os.OpenFile(filepath.Join(dir, "cpu.pprof"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if hz > 0 {
+		// StartCPUProfile keeps a rate set before it (and warns).
+		runtime.SetCPUProfileRate(hz)
 	}
 	if err := rpprof.StartCPUProfile(cpu); err != nil {
 		_ = cpu.Close()
