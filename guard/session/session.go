@@ -368,7 +368,7 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 // watchScreen keeps the key watcher in step with the screen and keeps the
 // elevation status line drawn and counting down.
 func (s *session) watchScreen(ctx context.Context) {
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTimer(watchBusy)
 	defer tick.Stop()
 	last := ""
 	for {
@@ -378,6 +378,7 @@ func (s *session) watchScreen(ctx context.Context) {
 		case <-s.child.Done():
 			return
 		case <-tick.C:
+			tick.Reset(s.watchInterval())
 		}
 		st := s.shadow.State()
 		if st.Known {
