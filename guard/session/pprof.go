@@ -8,8 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	rpprof "runtime/pprof"
+	"strconv"
 	"time"
 )
 
