@@ -78,7 +78,7 @@ func (e *emulator) CursorHidden() bool {
 func (e *emulator) Text() []string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
-	w, h := e.Emulator.Width(), e.Emulator.Height()
+	w, h := e.Width(), e.Height()
 	lines := make([]string, h)
 	var b strings.Builder
 	for y := range h {

@@ -45,6 +45,9 @@ type Options struct {
 	// PprofDir, when set, makes each guarded run write its CPU and heap
 	// profiles there (K9S_GUARD_PPROF_DIR), one sub-directory per round.
 	PprofDir string
+	// GuardEnv is added to the guarded runs' environment (GOGC=50, ...),
+	// for experiments.
+	GuardEnv []string
 	Logf     func(string, ...any)
 }
 
@@ -202,6 +205,7 @@ func runOnce(ctx context.Context, c *cluster.Cluster, o Options, guarded bool, r
 	bin := o.K9s
 	if guarded {
 		bin = o.Guard
+		e = append(e, o.GuardEnv...)
 		if o.PprofDir != "" {
 			e = append(e, "K9S_GUARD_PPROF_DIR="+filepath.Join(o.PprofDir, fmt.Sprintf("round%d", round)), "K9S_GUARD_PPROF_HZ=1000")
 		}
