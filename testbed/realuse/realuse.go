@@ -56,6 +56,7 @@ type Sample struct {
 	K9sCPU, GuardCPU time.Duration // CPU time (user+system)
 	GuardSys         time.Duration // the system part of GuardCPU
 	K9sRSS, GuardRSS float64       // MiB at the end
+	GuardAnon        float64       // MiB of GuardRSS that is not the binary's own pages
 	Raw              []byte        // everything drawn (bare runs only)
 }
 
@@ -232,7 +233,7 @@ func runOnce(ctx context.Context, c *cluster.Cluster, o Options, guarded bool, r
 		return Sample{}, ctx.Err()
 	case <-time.After(o.Duration): // the interval measured, not a synchronisation
 	}
-	s := Sample{K9sCPU: cpuTime(k9sPid) - k0, GuardCPU: cpuTime(guardPid) - g0, GuardSys: sysTime(guardPid) - gs0, K9sRSS: rssMiB(k9sPid), GuardRSS: rssMiB(guardPid)}
+	s := Sample{K9sCPU: cpuTime(k9sPid) - k0, GuardCPU: cpuTime(guardPid) - g0, GuardSys: sysTime(guardPid) - gs0, K9sRSS: rssMiB(k9sPid), GuardRSS: rssMiB(guardPid), GuardAnon: statusMiB(guardPid, "RssAnon:")}
 	if !guarded {
 		s.Raw = t.Raw()
 	}
@@ -292,7 +293,10 @@ func ticks(pid int) (user, sys time.Duration) {
 	return time.Duration(u) * tick, time.Duration(k) * tick
 }
 
-func rssMiB(pid int) float64 {
+func rssMiB(pid int) float64 { return statusMiB(pid, "VmRSS:") }
+
+// statusMiB reads one kB field of /proc/PID/status, in MiB.
+func statusMiB(pid int, field string) float64 {
 	if pid == 0 {
 		return 0
 	}
@@ -301,7 +305,7 @@ func rssMiB(pid int) float64 {
 		return 0
 	}
 	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
+		if strings.HasPrefix(l, field) {
 			f := strings.Fields(l)
 			kb, _ := strconv.ParseFloat(f[1], 64)
 			return kb / 1024
@@ -352,11 +356,11 @@ func (r *Result) print(w io.Writer, o Options) {
 	fmt.Fprintf(w, "real use: K9s -c pods on %d pods, %dx%d, %s measured per run, %d interleaved rounds; medians; load average %.2f → %.2f\n\n",
 		o.Pods, o.Cols, o.Rows, o.Duration, o.Rounds, r.Load[0], r.Load[1])
 	gs := medianDur(r.Guarded, func(s Sample) time.Duration { return s.GuardSys })
-	fmt.Fprintf(w, "| setup | K9s CPU-s | k9s-guard CPU-s (system) | guard / K9s | K9s RSS | k9s-guard RSS |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "| setup | K9s CPU-s | k9s-guard CPU-s (system) | guard / K9s | K9s RSS | k9s-guard RSS (anonymous) |\n|---|---|---|---|---|---|\n")
 	fmt.Fprintf(w, "| bare K9s | %.2f | – | – | %.0f MiB | – |\n", bk.Seconds(), medianF(r.Bare, func(s Sample) float64 { return s.K9sRSS }))
-	fmt.Fprintf(w, "| through k9s-guard | %.2f | %.2f (%.2f) | %.0f%% (runs %.0f–%.0f%%) | %.0f MiB | %.0f MiB |\n", gk.Seconds(), gg.Seconds(), gs.Seconds(),
+	fmt.Fprintf(w, "| through k9s-guard | %.2f | %.2f (%.2f) | %.0f%% (runs %.0f–%.0f%%) | %.0f MiB | %.0f MiB (%.0f MiB) |\n", gk.Seconds(), gg.Seconds(), gs.Seconds(),
 		100*shares[len(shares)/2], 100*shares[0], 100*shares[len(shares)-1],
-		medianF(r.Guarded, func(s Sample) float64 { return s.K9sRSS }), medianF(r.Guarded, func(s Sample) float64 { return s.GuardRSS }))
+		medianF(r.Guarded, func(s Sample) float64 { return s.K9sRSS }), medianF(r.Guarded, func(s Sample) float64 { return s.GuardRSS }), medianF(r.Guarded, func(s Sample) float64 { return s.GuardAnon }))
 }
 
 // Emulator measures the shadow screen alone on captured K9s output: it
