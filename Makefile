@@ -64,7 +64,7 @@ lint: ## gofmt, go vet, go mod tidy check (both modules), golangci-lint (pinned 
 fmt: ## format the code
 	gofmt -w .
 
-bench: tools build ## print the benchmark tables (pty relay; gateway vs client-go and kubectl proxy; broker vs context step-up)
+bench: tools build ## print the benchmark tables (pty relay; real use: K9s bare vs through the guard; gateway vs client-go and kubectl proxy; broker vs context step-up)
 	cd testbed && go run ./cmd/bench -guard $(GUARD)
 	cd testbed && go run ./gateway/gwbench/cmd/gatewaybench
 	cd testbed && go test ./broker -run '^$$' -bench StepUp -benchtime 1x

@@ -12,7 +12,6 @@ package screen
 import (
 	"io"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -32,7 +31,7 @@ type Modes struct {
 
 // Shadow is the emulated copy of K9s's screen.
 type Shadow struct {
-	em *vt.SafeEmulator
+	em *emulator
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -51,11 +50,19 @@ type Shadow struct {
 
 	modeMu sync.Mutex
 	modes  Modes
+
+	// resizing counts Resize calls begun and ended (odd while one runs);
+	// with written it tells whether the screen can have changed.
+	resizing uint64
+	// text is the screen as text the last time it was read, for as long
+	// as nothing has been fed since (see cachedLines).
+	textMu sync.Mutex
+	text   textCache
 }
 
 // New starts a shadow screen of cols×rows.
 func New(cols, rows int) *Shadow {
-	s := &Shadow{em: vt.NewSafeEmulator(cols, rows)}
+	s := &Shadow{em: newEmulator(cols, rows)}
 	s.cond = sync.NewCond(&s.mu)
 	s.em.SetCallbacks(vt.Callbacks{
 		AltScreen:        func(on bool) { s.setMode(func(m *Modes) { m.AltScreen = on }) },
@@ -180,7 +187,9 @@ func (s *Shadow) Sync() {
 // Resize changes the emulator's size, after the output queued so far.
 func (s *Shadow) Resize(cols, rows int) {
 	s.Sync()
+	s.bumpResizing()
 	s.em.Resize(cols, rows)
+	s.bumpResizing()
 }
 
 // Size reports the emulator's size.
@@ -197,13 +206,10 @@ func (s *Shadow) Lines() []string {
 }
 
 func (s *Shadow) linesNow() []string {
-	text := ansi.Strip(s.em.Render())
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	return lines
+	return s.cachedLines(s.renderLines)
 }
+
+func (s *Shadow) renderLines() []string { return s.em.Text() }
 
 // Render returns the screen with its colours and attributes, rows separated
 // by "\n", for repainting the real terminal after an overlay.
@@ -222,7 +228,8 @@ func (s *Shadow) Cursor() (col, row int, hidden bool) {
 
 // State reads K9s's state off the current screen.
 func (s *Shadow) State() State {
-	st := Parse(s.Lines())
+	s.Sync()
+	st := s.parsedNow()
 	st.Suspended = st.Known && !s.Modes().AltScreen
 	return st
 }
@@ -239,7 +246,7 @@ func (s *Shadow) Generation() uint64 {
 // without waiting for queued output: for the keystroke path, which must
 // never wait on the emulator.
 func (s *Shadow) StateNow() State {
-	st := Parse(s.linesNow())
+	st := s.parsedNow()
 	st.Suspended = st.Known && !s.Modes().AltScreen
 	return st
 }

@@ -189,6 +189,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	defer s.child.Close()
 	s.shadow = screen.New(size.Cols, size.Rows)
 	defer s.shadow.Close()
+	defer startProfiling(cfg.Getenv, func(m string) { fmt.Fprintf(cfg.Stderr, "warning: %s\n", m) })()
 	s.prompt = newPrompter(s)
 	s.gate = stepup.NewGate(stepup.GateOptions{
 		Context: cfg.Context, Now: cfg.Now, Policy: prot.policy, Windows: prot.windows, Screen: s.shadow,
@@ -403,7 +404,7 @@ func askedBy(c kube.Peer, k9sPID int) string {
 // watchScreen keeps the key watcher in step with the screen and keeps the
 // elevation status line drawn and counting down.
 func (s *session) watchScreen(ctx context.Context) {
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTimer(watchBusy)
 	defer tick.Stop()
 	last := ""
 	for {
@@ -413,6 +414,7 @@ func (s *session) watchScreen(ctx context.Context) {
 		case <-s.child.Done():
 			return
 		case <-tick.C:
+			tick.Reset(s.watchInterval())
 		}
 		st := s.shadow.State()
 		if st.Known {

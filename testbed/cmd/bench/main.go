@@ -26,7 +26,13 @@ func main() {
 		os.Exit(1)
 	}
 	g, _ := filepath.Abs(*guard)
-	if _, err := ptybench.Run(os.Stdout, self, g, *rounds, *keys); err != nil {
+	if *ptyRows {
+		if _, err := ptybench.Run(os.Stdout, self, g, *rounds, *keys); err != nil {
+			fmt.Fprintln(os.Stderr, "error:", err)
+			os.Exit(1)
+		}
+	}
+	if err := runRealUse(os.Stdout, g); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}
