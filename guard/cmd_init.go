@@ -192,6 +192,10 @@ type elevationChoice struct {
 	// Asked is set when the API server said what each candidate may do;
 	// otherwise the choice is a guess from the names.
 	Asked bool
+	// Broker is set when the API server serves the broker's API: the
+	// cluster then checks the code and makes the grant (docs/broker.md),
+	// which init prefers to any source on the laptop.
+	Broker bool
 	// Why are the profile comment lines (without "# ") explaining it.
 	Why []string
 	// Summary is the one line printed on stderr.
@@ -308,9 +312,35 @@ func chooseElevations(ctx context.Context, cfg *clientcmdapi.Config, timeout tim
 			}
 		}()
 	}
+	// Each protected context's server is also asked whether it serves the
+	// broker's API, at the same time as the access questions.
+	brokered := map[string]bool{}
+	for _, name := range protected {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok := kube.BrokerServed(ctx, cfg, name, timeout)
+			mu.Lock()
+			brokered[name] = ok
+			mu.Unlock()
+		}()
+	}
 	wg.Wait()
 	out := map[string]elevationChoice{}
 	for _, name := range protected {
+		if brokered[name] {
+			out[name] = elevationChoice{
+				Broker: true,
+				Asked:  true,
+				Why: []string{
+					fmt.Sprintf("%s serves the broker's API (stepup.k9s-guard.io): the cluster checks", serverLabel(cfg, name)),
+					"the code and grants your own identity exactly the operation, for the",
+					"window; nothing on this laptop can elevate without it (docs/broker.md).",
+				},
+				Summary: "elevates through the broker in the cluster (its API is served there); enrol with: k9s-guard otp enroll --context " + displayName(name) + " --invite CODE",
+			}
+			continue
+		}
 		ns := initNamespace(cfg, name)
 		var cands []kube.ContextAccess
 		for _, c := range sameServer(cfg, name) {
@@ -632,11 +662,16 @@ defaults:
 		b.WriteString("    #   context: NAME                 another kubeconfig context (+ kubeconfig: FILE)\n")
 		b.WriteString("    #   impersonate: {user: break-glass, groups: [sre]}\n")
 		b.WriteString("    #   serviceAccount: {namespace: kube-system, name: break-glass}\n")
+		b.WriteString("    #   broker: {namespace: k9s-guard-broker}   the in-cluster broker (docs/broker.md)\n")
 		c, ok := choices[n]
 		if !ok {
 			c = elevationChoice{Context: n}
 		}
 		writeComment(&b, "    ", c.Why)
+		if c.Broker {
+			fmt.Fprintf(&b, "    elevation:\n      broker: {namespace: %s}\n\n", profile.DefaultBrokerNamespace)
+			continue
+		}
 		if c.Context == n {
 			b.WriteString("    # For now this elevates to the context's own credentials: a code is\n")
 			b.WriteString("    # still required, but nothing extra is gained. Replace it with a\n")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,9 +14,12 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/k9s-guard/k9s-guard/broker/api/v1alpha1"
 )
 
 // EverythingLabel is the label of the check that asks for every verb on
@@ -186,4 +190,31 @@ func (a *ContextAccess) fail(err error) {
 	default:
 		a.Err = err
 	}
+}
+
+// BrokerServed reports whether the context's API server serves the
+// broker's API (the stepup.k9s-guard.io CRDs from deploy/), asked with the
+// context's own credentials through discovery. Any failure reads as "not
+// served": init then proposes a local source, as it did before the broker.
+func BrokerServed(ctx context.Context, cfg *clientcmdapi.Config, name string, timeout time.Duration) bool {
+	if whyNotAsk(cfg, name) != "" {
+		return false
+	}
+	rc, err := clientcmd.NewNonInteractiveClientConfig(*cfg, name, &clientcmd.ConfigOverrides{}, nil).ClientConfig()
+	if err != nil {
+		return false
+	}
+	rc.Timeout = timeout
+	dc, err := discovery.NewDiscoveryClientForConfig(rc)
+	if err != nil {
+		return false
+	}
+	// The timeout bounds the discovery call; it takes no context.
+	list, err := dc.ServerResourcesForGroupVersion(v1alpha1.SchemeGroupVersion.String())
+	if err != nil || ctx.Err() != nil {
+		return false
+	}
+	return slices.ContainsFunc(list.APIResources, func(r metav1.APIResource) bool {
+		return r.Name == v1alpha1.ElevationRequests.Resource
+	})
 }
