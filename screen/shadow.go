@@ -51,6 +51,9 @@ type Shadow struct {
 
 	modeMu sync.Mutex
 	modes  Modes
+	// wasAlt is set once K9s has entered the alternate screen: leaving it
+	// after that means a child program owns the terminal.
+	wasAlt bool
 }
 
 // New starts a shadow screen of cols×rows.
@@ -58,7 +61,14 @@ func New(cols, rows int) *Shadow {
 	s := &Shadow{em: vt.NewSafeEmulator(cols, rows)}
 	s.cond = sync.NewCond(&s.mu)
 	s.em.SetCallbacks(vt.Callbacks{
-		AltScreen:        func(on bool) { s.setMode(func(m *Modes) { m.AltScreen = on }) },
+		AltScreen: func(on bool) {
+			s.setMode(func(m *Modes) { m.AltScreen = on })
+			if on {
+				s.modeMu.Lock()
+				s.wasAlt = true
+				s.modeMu.Unlock()
+			}
+		},
 		CursorVisibility: func(visible bool) { s.setMode(func(m *Modes) { m.CursorHidden = !visible }) },
 		EnableMode:       func(m ansi.Mode) { s.trackMode(m, true) },
 		DisableMode:      func(m ansi.Mode) { s.trackMode(m, false) },
@@ -222,9 +232,16 @@ func (s *Shadow) Cursor() (col, row int, hidden bool) {
 
 // State reads K9s's state off the current screen.
 func (s *Shadow) State() State {
-	st := Parse(s.Lines())
-	st.Suspended = st.Known && !s.Modes().AltScreen
-	return st
+	s.Sync()
+	return s.StateNow()
+}
+
+// suspended reports whether K9s, having drawn on the alternate screen,
+// has left it: a shell, an editor or a plugin owns the terminal.
+func (s *Shadow) suspended() bool {
+	s.modeMu.Lock()
+	defer s.modeMu.Unlock()
+	return s.wasAlt && !s.modes.AltScreen
 }
 
 // Generation counts the output fed to the emulator so far; it changes
@@ -239,9 +256,14 @@ func (s *Shadow) Generation() uint64 {
 // without waiting for queued output: for the keystroke path, which must
 // never wait on the emulator.
 func (s *Shadow) StateNow() State {
-	st := Parse(s.linesNow())
-	st.Suspended = st.Known && !s.Modes().AltScreen
-	return st
+	if s.suspended() {
+		// The main screen shows the child's output (or nothing: the
+		// emulator is not fed while K9s is away), never K9s's own state,
+		// so nothing else is read off it. The state is still known: keys
+		// belong to the child until K9s comes back.
+		return State{Known: true, Suspended: true, Count: -1}
+	}
+	return Parse(s.linesNow())
 }
 
 // Close stops the feeding goroutine and the reply drain, dropping output

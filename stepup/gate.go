@@ -50,6 +50,10 @@ type GateOptions struct {
 	Prompting func() bool
 	// RelockKey is the byte that closes every window while one is open.
 	RelockKey byte
+	// ReadOnly is K9s started read-only (--readonly without --write): it
+	// hides its write keys, so they are not actions. The header's lock,
+	// when shown, overrides it.
+	ReadOnly bool
 }
 
 // Gate decides, key by key, what of the user's input goes to K9s: in a
@@ -75,7 +79,7 @@ func NewGate(opts GateOptions) *Gate {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{Context: opts.Context, Now: opts.Now})}
+	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{Context: opts.Context, Now: opts.Now, ReadOnly: opts.ReadOnly})}
 }
 
 // Decision is what to do with one read of input.
@@ -342,7 +346,10 @@ func describeTargets(resource string, targets []Target) string {
 
 // watcherState is the watcher's reading of what the shadow screen shows.
 func watcherState(st screen.State) keys.ScreenState {
-	out := keys.ScreenState{Context: st.Context, Resource: keys.CanonicalResource(st.Resource), Known: st.Known}
+	out := keys.ScreenState{
+		Context: st.Context, Resource: keys.CanonicalResource(st.Resource), Known: st.Known,
+		ReadOnlyKnown: st.ReadOnlyKnown, ReadOnly: st.ReadOnly,
+	}
 	switch {
 	case st.Suspended:
 		out.Mode = keys.ModeSuspended

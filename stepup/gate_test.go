@@ -44,6 +44,20 @@ func gatePolicy(ctx string) profile.Policy {
 	return pol
 }
 
+// viewOf is the view resource ("replicasets", "yaml") in prod, titled
+// resource(title), with one row named web under the cursor.
+func viewOf(resource, title string) *gateScreen {
+	return &gateScreen{
+		st:   screen.State{Known: true, Context: "prod", Resource: resource, Namespace: title, Mode: screen.ModeNormal, Count: 1},
+		rows: screen.Rows{Header: []string{"NAME", "READY"}, Rows: [][]string{{"web", "1/1"}}},
+		gen:  1,
+	}
+}
+
+// suspended is what the shadow screen reads while a child K9s started
+// owns the terminal: nothing but that.
+var suspended = screen.State{Known: true, Suspended: true, Count: -1}
+
 func podsView(ctx, ns string, rows ...[]string) *gateScreen {
 	return &gateScreen{
 		st:   screen.State{Known: true, Context: ctx, Resource: "pods", Namespace: ns, Mode: screen.ModeNormal, Count: len(rows)},
@@ -75,6 +89,7 @@ func TestGate(t *testing.T) {
 		screen    *gateScreen // nil: pods in prod/shop with cart-1 under the cursor
 		window    string      // "": none; "context": a whole-context grant; "kill cart-1": a grant for that
 		prompting bool
+		readOnly  bool // K9s started with --readonly
 		steps     []gateStep
 		// What K9s received, in order (forwarded and replayed), what the
 		// overlay received, the hold raised ("action target"), and the
@@ -212,6 +227,59 @@ func TestGate(t *testing.T) {
 		{name: "a command for another context closes the window", window: "context",
 			steps: []gateStep{in(":pods @dev\r")}, wantK9s: ":pods @dev\r", wantWindows: ""},
 		{name: "typing in the filter is text", steps: []gateStep{in("/kill\r")}, wantK9s: "/kill\r"},
+
+		// Issue 12, item 1: a program K9s handed the terminal to owns the
+		// keys (vi's i, bash's e and Ctrl-D); back in K9s they are K9s's.
+		{name: "in a plugin's bash, e and Ctrl-D are the shell's",
+			steps:   []gateStep{{screen: &suspended}, in("echo e\r"), in("\x04")},
+			wantK9s: "echo e\r\x04"},
+		{name: "in vi (kubectl edit), i is vi's", screen: viewOf("deployments", "shop"),
+			steps: []gateStep{{screen: &suspended}, in("i")}, wantK9s: "i"},
+		{name: "back from the shell, Ctrl-K prompts again",
+			steps: []gateStep{{screen: &suspended}, in("ls\r"), {screen: &podsView("prod", "shop").st}, in("\x0b")},
+			wantK9s: "ls\r", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+
+		// Item 2: letters typed into K9s's own dialog or form are text.
+		{name: "set image's form: busybox is text, not a shell",
+			steps: []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("busybox")},
+			wantK9s: "busybox"},
+		{name: "sanitize's typed confirmation: Yes Please! is text",
+			steps: []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("Yes Please!\r")},
+			wantK9s: "Yes Please!\r"},
+
+		// Item 4: keys K9s does not bind in that view.
+		{name: "s on replicasets does nothing", screen: viewOf("replicasets", "shop"),
+			steps: []gateStep{in("s")}, wantK9s: "s"},
+		{name: "Ctrl-D on containers does nothing", screen: viewOf("containers", "shop/web"),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		{name: "Ctrl-D in the YAML view does nothing", screen: viewOf("yaml", "shop/web"),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		{name: "Ctrl-D in Describe does nothing", screen: viewOf("describe", "shop/web"),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		{name: "Ctrl-D and e in Logs do nothing", screen: viewOf("logs", "shop/web"),
+			steps: []gateStep{in("\x04e")}, wantK9s: "\x04e"},
+		{name: "e in Describe still edits the object beneath", wantK9s: "d",
+			steps: []gateStep{in("d"), {screen: &viewOf("describe", "shop/web").st}, in("e")}, wantHold: "edit pod shop/web", wantScope: "update pods shop/web"},
+		{name: "Ctrl-D, s and e in :dir do nothing", screen: viewOf("dirs", "/tmp/manifests"),
+			steps: []gateStep{in("\x04se")}, wantK9s: "\x04se"},
+		{name: "a in :dir applies (the title dirs(...) is :dir)", screen: viewOf("dirs", "/tmp/manifests"),
+			steps: []gateStep{in("a")}, wantHold: "apply dir /tmp/manifests/web", wantScope: " "},
+
+		// Right action, right target: the xray title names its root.
+		{name: "s in xray is a shell, not a scale", screen: viewOf("xray-pods", "shop"),
+			steps: []gateStep{in("s")}, wantHold: "exec xray shop/web", wantScope: "connect pods/exec"},
+
+		// Item 5: K9s run read-only hides its write keys.
+		{name: "--readonly: Ctrl-K, Ctrl-D, e, s, a, t, z and i do nothing", readOnly: true,
+			steps: []gateStep{in("\x0b\x04esatzi")}, wantK9s: "\x0b\x04esatzi"},
+		{name: "--readonly keeps port-forward", readOnly: true,
+			steps: []gateStep{in("F")}, wantHold: "port-forward pod shop/cart-1", wantScope: "connect pods/portforward shop/cart-1"},
+		{name: "the header's [R] says read-only though the flag did not",
+			steps: []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal, ReadOnlyKnown: true, ReadOnly: true}}, in("\x0b")},
+			wantK9s: "\x0b"},
+		{name: "the header's [RW] (--write) wins over --readonly", readOnly: true,
+			steps:    []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal, ReadOnlyKnown: true}}, in("\x0b")},
+			wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,7 +298,7 @@ func TestGate(t *testing.T) {
 			}
 			gate := NewGate(GateOptions{
 				Context: ctx, Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: sc,
-				Prompting: func() bool { return tc.prompting }, RelockKey: relock,
+				Prompting: func() bool { return tc.prompting }, RelockKey: relock, ReadOnly: tc.readOnly,
 			})
 			switch {
 			case tc.window == "context":

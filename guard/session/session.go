@@ -176,7 +176,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	s.prompt = newPrompter(s)
 	s.gate = stepup.NewGate(stepup.GateOptions{
 		Context: cfg.Context, Now: cfg.Now, Policy: prot.prof.For, Windows: prot.windows, Screen: s.shadow,
-		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey,
+		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey, ReadOnly: readOnlyArgs(args),
 	})
 	asker.set(s.askFromGateway)
 	prot.windows.OnOpen(func(g stepup.Grant) {
@@ -466,6 +466,28 @@ func resetSequence(sh *screen.Shadow) []byte {
 		b = append(b, ansi.ShowCursor...)
 	}
 	return b
+}
+
+// readOnlyArgs reports whether K9s's command line makes it read-only:
+// --readonly, unless --write (which K9s lets win) is given too.
+func readOnlyArgs(args []string) bool {
+	ro, write := false, false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		switch a {
+		case "--readonly", "--readonly=true":
+			ro = true
+		case "--readonly=false":
+			ro = false
+		case "--write", "--write=true":
+			write = true
+		case "--write=false":
+			write = false
+		}
+	}
+	return ro && !write
 }
 
 // withoutFlag removes a flag and its value from a command line.

@@ -51,6 +51,9 @@ type ScreenState struct {
 	// Known is false while the screen is not recognisably K9s (start-up,
 	// mid-redraw); the whole state is then ignored.
 	Known bool
+	// ReadOnlyKnown is set when the header shows whether K9s runs
+	// read-only; ReadOnly is then its answer.
+	ReadOnlyKnown, ReadOnly bool
 }
 
 // Verdict says what a key will make K9s do.
@@ -99,6 +102,9 @@ type Options struct {
 	Now func() time.Time
 	// Grace overrides DefaultGrace when positive.
 	Grace time.Duration
+	// ReadOnly is K9s started read-only (--readonly without --write), as
+	// far as its command line tells; the header's lock corrects it.
+	ReadOnly bool
 }
 
 // Watcher follows what K9s is doing — mode, view and context — from the
@@ -126,9 +132,10 @@ type Watcher struct {
 	now   func() time.Time
 	grace time.Duration
 
-	mode    Mode
-	context string
-	stack   []string // view stack, current view last; "" = unknown view
+	mode     Mode
+	context  string
+	readOnly bool     // K9s hides its write keys
+	stack    []string // view stack, current view last; "" = unknown view
 	// filtered is set while a submitted filter narrows the current view:
 	// K9s's Esc then clears the filter instead of going back.
 	filtered bool
@@ -152,11 +159,12 @@ const maxViewStack = 32
 // NewWatcher returns a watcher in normal mode.
 func NewWatcher(opts Options) *Watcher {
 	w := &Watcher{
-		now:     opts.Now,
-		grace:   opts.Grace,
-		mode:    ModeNormal,
-		context: opts.Context,
-		stack:   []string{CanonicalResource(opts.Resource)},
+		now:      opts.Now,
+		grace:    opts.Grace,
+		mode:     ModeNormal,
+		context:  opts.Context,
+		readOnly: opts.ReadOnly,
+		stack:    []string{CanonicalResource(opts.Resource)},
 	}
 	if w.now == nil {
 		w.now = time.Now
@@ -200,6 +208,9 @@ func (w *Watcher) Observe(s ScreenState) {
 
 	if c := strings.TrimSpace(s.Context); c != "" && w.ctxPred.accept(c, now) {
 		w.context = c
+	}
+	if s.ReadOnlyKnown {
+		w.readOnly = s.ReadOnly
 	}
 	if r := CanonicalResource(s.Resource); r != "" && w.viewPred.accept(r, now) {
 		w.adoptView(r)
@@ -310,7 +321,7 @@ func (w *Watcher) classifyPaste(k Key) Verdict {
 func (w *Watcher) normalKey(k Key) Verdict {
 	v := Verdict{Context: w.context, Resource: w.actionResource()}
 	top := w.top()
-	if row := lookupAction(top, k); row != nil {
+	if row := lookupAction(top, k, w.readOnly); row != nil {
 		v.Action, v.Label = row.action, row.label
 		return v
 	}
@@ -353,7 +364,7 @@ func (w *Watcher) subViewFor(view string, k Key) string {
 			return ""
 		}
 		for _, c := range viewClasses(view) {
-			if c == viewGeneric || c == viewCRD {
+			if c == viewGeneric || c == viewCRD || noEditViews[c] {
 				return sub
 			}
 		}

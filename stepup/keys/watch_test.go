@@ -55,7 +55,20 @@ func TestKeyTable(t *testing.T) {
 		{"configmaps", ctrlD, ActDelete, "", ""},
 		{"certificates.cert-manager.io", ctrlD, ActDelete, "", ""},
 		{"helm", ctrlD, ActDelete, "uninstall", ""},
-		{"containers", ctrlD, ActDelete, "", ""},
+		// K9s v0.50.16 binds no delete in containers (their verbs are
+		// empty), describe, yaml or logs (issue 12, item 4).
+		{"containers", ctrlD, "", "", ""},
+		{"describe", ctrlD, "", "", ""},
+		{"yaml", ctrlD, "", "", ""},
+		{"logs", ctrlD, "", "", ""},
+		{"logs", "e", "", "", ""},
+		{"describe", "e", ActEdit, "", ""},
+		{"yaml", "e", ActEdit, "", ""},
+		{"replicasets", "s", "", "", ""},
+		{"history", ctrlD, "", "", ""},
+		{"events", ctrlD, "", "", ""},
+		{"events", "e", "", "", ""},
+		{"portforwards", ctrlD, "", "", ""},
 		// Ctrl-K | pods | kill
 		{"pods", ctrlK, ActKill, "", "pods"},
 		{"deployments", ctrlK, "", "", ""},
@@ -120,7 +133,17 @@ func TestKeyTable(t *testing.T) {
 		// a / d / e | :dir view | apply / delete -f / edit
 		{"dir", "a", ActApply, "", ""},
 		{"dir", "d", ActDelete, "kubectl delete -f", ""},
-		{"dir", "e", ActEdit, "", ""},
+		// e in :dir opens the local file; Ctrl-D and s are unbound there.
+		{"dir", "e", "", "", ""},
+		{"dir", ctrlD, "", "", ""},
+		{"dir", "s", "", "", ""},
+		{"dirs", "a", ActApply, "", "dir"},
+		{"dirs", "d", ActDelete, "", "dir"},
+		// The xray view's title names the resource it starts from.
+		{"xray-pods", "s", ActExec, "shell", "xray"},
+		{"xray-pods", "a", ActAttach, "", "xray"},
+		{"xray-deployments", ctrlD, ActDelete, "", "xray"},
+		{"xray-deployments", "e", ActEdit, "", "xray"},
 		// e, Ctrl-D, s, a | :xray | edit / delete / shell / attach
 		{"xray", "e", ActEdit, "", ""},
 		{"xray", ctrlD, ActDelete, "", ""},
@@ -185,7 +208,7 @@ func TestActionTableRowsAreReachable(t *testing.T) {
 				raw = string(rune(row.key.r - 'a' + 1))
 			}
 			k := append(d.Feed([]byte(raw)), d.Flush()...)[0]
-			if got := lookupAction(view, k); got != &actionTable[i] {
+			if got := lookupAction(view, k, false); got != &actionTable[i] {
 				t.Errorf("row %d (%s in %s) is shadowed", i, row.key, view)
 			}
 		}
