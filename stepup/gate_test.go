@@ -236,15 +236,15 @@ func TestGate(t *testing.T) {
 		{name: "in vi (kubectl edit), i is vi's", screen: viewOf("deployments", "shop"),
 			steps: []gateStep{{screen: &suspended}, in("i")}, wantK9s: "i"},
 		{name: "back from the shell, Ctrl-K prompts again",
-			steps: []gateStep{{screen: &suspended}, in("ls\r"), {screen: &podsView("prod", "shop").st}, in("\x0b")},
+			steps:   []gateStep{{screen: &suspended}, in("ls\r"), {screen: &podsView("prod", "shop").st}, in("\x0b")},
 			wantK9s: "ls\r", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
 
 		// Item 2: letters typed into K9s's own dialog or form are text.
 		{name: "set image's form: busybox is text, not a shell",
-			steps: []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("busybox")},
+			steps:   []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("busybox")},
 			wantK9s: "busybox"},
 		{name: "sanitize's typed confirmation: Yes Please! is text",
-			steps: []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("Yes Please!\r")},
+			steps:   []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("Yes Please!\r")},
 			wantK9s: "Yes Please!\r"},
 
 		// Item 4: keys K9s does not bind in that view.
@@ -275,7 +275,7 @@ func TestGate(t *testing.T) {
 		{name: "--readonly keeps port-forward", readOnly: true,
 			steps: []gateStep{in("F")}, wantHold: "port-forward pod shop/cart-1", wantScope: "connect pods/portforward shop/cart-1"},
 		{name: "the header's [R] says read-only though the flag did not",
-			steps: []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal, ReadOnlyKnown: true, ReadOnly: true}}, in("\x0b")},
+			steps:   []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal, ReadOnlyKnown: true, ReadOnly: true}}, in("\x0b")},
 			wantK9s: "\x0b"},
 		{name: "the header's [RW] (--write) wins over --readonly", readOnly: true,
 			steps:    []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal, ReadOnlyKnown: true}}, in("\x0b")},
