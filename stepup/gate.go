@@ -208,6 +208,14 @@ func (g *Gate) ContextSwitched(to string) {
 	}
 }
 
+// Viewing reports the resource the user's current K9s view acts on ("" if
+// unknown) and whether a child K9s started owns the terminal. It reads
+// only the watcher, which is safe for concurrent use, so the gateway's
+// asker may call it from any goroutine.
+func (g *Gate) Viewing() (resource string, suspended bool) {
+	return g.watcher.ActionResource(), g.watcher.Mode() == keys.ModeSuspended
+}
+
 // mayBeAction reports whether p holds a key that is an action in some K9s
 // view; only then is the screen re-read before classifying.
 func mayBeAction(p []byte) bool {

@@ -29,6 +29,7 @@ import (
 	"github.com/k9s-guard/k9s-guard/pty"
 	"github.com/k9s-guard/k9s-guard/screen"
 	"github.com/k9s-guard/k9s-guard/stepup"
+	"github.com/k9s-guard/k9s-guard/stepup/keys"
 	"github.com/k9s-guard/k9s-guard/stepup/otp"
 	"github.com/k9s-guard/k9s-guard/ui/overlay"
 )
@@ -343,6 +344,9 @@ func blastRadius(gw *kube.Gateway, contextName string, scope *stepup.GrantScope)
 // foresee (a plugin, a hotkey, :dir apply, kubectl from a K9s shell), or
 // one outside the scope of the grant a key opened.
 func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (bool, error) {
+	if !s.userAsked(req) {
+		return false, fmt.Errorf("%w: K9s sent it in the background, outside the view that reads it (open that view to be asked)", kube.ErrNotAsked)
+	}
 	target := req.Operation.String()
 	ar := askRequest{
 		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
@@ -362,6 +366,30 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	}
 	ok := s.prompt.ask(ctx, ar)
 	return ok, nil
+}
+
+// userAsked reports whether the user, not K9s on its own, is behind a
+// request the gateway wants to ask about. K9s keeps retrying the watches of
+// views left long ago (after one visit to :secrets, a "read secrets" every
+// few seconds): a read of a resource is the user's only while its view is
+// on screen, or while a child K9s started (a shell's kubectl) owns the
+// terminal. Writes always ask: K9s sends none by itself, and a plugin's or
+// hotkey's write is the user's.
+func (s *session) userAsked(req kube.StepUpRequest) bool {
+	switch req.Verb {
+	case "get", "list", "watch":
+	default:
+		return true
+	}
+	if s.gate == nil {
+		return true
+	}
+	view, suspended := s.gate.Viewing()
+	if suspended || view == "" {
+		// The view is unknown: the guard cannot tell, so it asks.
+		return true
+	}
+	return keys.CanonicalResource(req.Resource) == view
 }
 
 // watchScreen keeps the key watcher in step with the screen and keeps the

@@ -189,6 +189,14 @@ func (w *Watcher) Resource() string {
 	return w.top()
 }
 
+// ActionResource returns the resource the current view acts on: the view
+// itself, or for describe/yaml/logs the view beneath; "" if unknown.
+func (w *Watcher) ActionResource() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.actionResource()
+}
+
 // Context returns the current context, "" if unknown.
 func (w *Watcher) Context() string {
 	w.mu.Lock()
