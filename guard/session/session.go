@@ -347,7 +347,7 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	if !s.userAsked(req) {
 		return false, fmt.Errorf("%w: K9s sent it in the background, outside the view that reads it (open that view to be asked)", kube.ErrNotAsked)
 	}
-	target := req.Operation.String()
+	target := gatewayTarget(req.Action, req.Operation.String())
 	ar := askRequest{
 		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
 		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
@@ -366,6 +366,19 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	}
 	ok := s.prompt.ask(ctx, ar)
 	return ok, nil
+}
+
+// gatewayTarget is what the prompt shows after the action for a request
+// the gateway holds. The operation's own text starts with the action, and
+// the prompt puts the action first already ("kill kill pod shop/web"); a
+// resource named like its action ("secrets secrets in namespace shop") is
+// said once too.
+func gatewayTarget(action, op string) string {
+	t := strings.TrimPrefix(op, action+" ")
+	if rest, ok := strings.CutPrefix(t, action+" "); ok {
+		t = rest
+	}
+	return t
 }
 
 // userAsked reports whether the user, not K9s on its own, is behind a

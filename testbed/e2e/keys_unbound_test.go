@@ -19,7 +19,9 @@ func step(t *testing.T, term *Term, what string, keys string, cond func(lower st
 	}
 }
 
-func has(sub string) func(string) bool { return func(s string) bool { return strings.Contains(s, sub) } }
+func has(sub string) func(string) bool {
+	return func(s string) bool { return strings.Contains(s, sub) }
+}
 
 // TestKeysK9sDoesNotBindPassUnprompted: issue 12, item 4. In a protected
 // context, keys K9s v0.50.16 binds to nothing in the view at hand do not
