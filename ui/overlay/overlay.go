@@ -135,13 +135,13 @@ type Model struct {
 	styles        Styles
 	keys          Keys
 
-	code      overlayCode
-	name      []rune
-	focus     overlayField
+	code  overlayCode
+	name  []rune
+	focus overlayField
 	// jumped is set when the sixth digit moved the focus to Name and no
 	// key came since: the Tab the hint asks for then keeps it there
 	// instead of sending it back to Code.
-	jumped bool
+	jumped    bool
 	message   string
 	isError   bool
 	verifying bool
