@@ -100,6 +100,10 @@ type session struct {
 	statusStale atomic.Bool  // a closed window's indicator is still to be wiped
 	lastKey     atomic.Int64 // when the user last typed (Unix ns), for closeOn.idle
 	statusMu    sync.Mutex   // one status paint or wipe at a time, each from the current windows
+	// statusRow is the screen row the indicator was last drawn on (under
+	// statusMu); statusPainted says it is still there.
+	statusRow     int
+	statusPainted bool
 
 	panics chan error
 }
