@@ -72,7 +72,27 @@ type Gate struct {
 	held     []byte // the held key and what followed it in its read; nil when nothing is held
 	holding  bool
 	observed uint64 // screen generation last shown to the watcher
+
+	// After a lone ESC, K9s may yet read it with the next byte as one
+	// Alt key (see EscAmbiguity). beforeEsc is the watcher as it was
+	// before that ESC (nil when no reading is open), escAt when the ESC
+	// arrived, escState what the screen showed then.
+	beforeEsc *keys.Watcher
+	escAt     time.Time
+	escState  screen.State
+	// escSeen is the screen when a lone ESC arrived, before K9s had it.
+	escSeen screen.State
 }
+
+// EscAmbiguity is how long after a lone ESC the guard cannot be sure how
+// K9s read it. tcell takes ESC and the next byte as one Alt key when it
+// reads them together, which a busy machine can make happen even when the
+// user left more than keys.EscDelay between them: then ":ctx dev" is
+// Alt-: and table keys for K9s (the e of dev an edit). Until the screen
+// shows K9s took the Esc on its own (the view or mode changed) or this
+// long has passed, a key dangerous under either reading is held: the guard
+// takes the reading that prompts.
+const EscAmbiguity = 250 * time.Millisecond
 
 // NewGate returns a gate in K9s's start-up state.
 func NewGate(opts GateOptions) *Gate {
@@ -133,6 +153,9 @@ func (g *Gate) Input(p []byte) Decision {
 	// A lone ESC that has waited keys.EscDelay is a key of its own, read
 	// before p; its byte went to K9s when it arrived.
 	g.Expire()
+	if h, ok := g.altReading(p); ok {
+		return h
+	}
 	carried := len(g.decoder.Pending())
 	_, ks := g.decoder.FeedAt(p, g.opts.Now())
 	// Each key's bytes in p: keys are contiguous, and the first may have
@@ -164,8 +187,11 @@ func (g *Gate) Input(p []byte) Decision {
 	// Bytes of a key not complete yet (a lone ESC, half a sequence) go to
 	// K9s now: the guard never delays typing.
 	d := Decision{Forward: append(fwd, p[max(offset, 0):]...)}
-	if len(g.decoder.Pending()) > 0 {
+	if pend := g.decoder.Pending(); len(pend) > 0 {
 		d.ExpireAfter = keys.EscDelay
+		if len(pend) == 1 && pend[0] == 0x1b {
+			g.escSeen = g.opts.Screen.StateNow()
+		}
 	}
 	return d
 }
@@ -173,8 +199,61 @@ func (g *Gate) Input(p []byte) Decision {
 // Expire tells the watcher about a lone ESC once the silence after it
 // makes it a key (see keys.EscDelay); its byte went to K9s already.
 func (g *Gate) Expire() {
+	at := g.decoder.Since()
 	for _, k := range g.decoder.Expire(g.opts.Now()) {
+		if k.Code == keys.Escape && len(k.Raw) == 1 {
+			g.beforeEsc, g.escAt, g.escState = g.watcher.Clone(), at, g.escSeen
+		}
 		g.watcher.Classify(k)
+	}
+}
+
+// altReading classifies p as K9s reads it if it takes the last lone ESC
+// and p's first byte as one Alt key (see EscAmbiguity). When a key is
+// dangerous under that reading it returns the hold for it; the keys before
+// it go to K9s, and the main reading follows them so that it stays in step
+// with K9s either way.
+func (g *Gate) altReading(p []byte) (Decision, bool) {
+	before := g.beforeEsc
+	g.beforeEsc = nil
+	if before == nil || len(g.decoder.Pending()) > 0 || g.opts.Now().Sub(g.escAt) >= EscAmbiguity {
+		return Decision{}, false
+	}
+	if st := g.opts.Screen.StateNow(); st.Resource != g.escState.Resource || st.Mode != g.escState.Mode || st.Suspended != g.escState.Suspended {
+		return Decision{}, false // K9s has shown that it took the Esc on its own
+	}
+	var d keys.Decoder
+	ks := append(d.Feed(append([]byte{0x1b}, p...)), d.Flush()...)
+	offset := -1 // the ESC is not in p
+	for _, k := range ks {
+		start := max(offset, 0)
+		offset += len(k.Raw)
+		v := before.Classify(k)
+		if !v.Dangerous() {
+			continue
+		}
+		h, ok := g.needsStepUp(v)
+		if !ok {
+			continue
+		}
+		// The keys before the held one reach K9s, and the main reading
+		// takes them in; the held key and the rest wait.
+		fwd := p[:start]
+		g.feedMain(fwd)
+		g.holding = true
+		g.held = append([]byte(nil), p[start:]...)
+		return Decision{Forward: fwd, Hold: &h}, true
+	}
+	return Decision{}, false
+}
+
+// feedMain advances the main reading over bytes that go to K9s unheld.
+func (g *Gate) feedMain(p []byte) {
+	_, ks := g.decoder.FeedAt(p, g.opts.Now())
+	for _, k := range ks {
+		if v := g.watcher.Classify(k); v.ContextChanged {
+			g.ContextSwitched(v.NewContext)
+		}
 	}
 }
 

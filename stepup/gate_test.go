@@ -134,6 +134,24 @@ func TestGate(t *testing.T) {
 			steps:   []gateStep{in("\x1b"), inAfter(10*time.Millisecond, ":ctx dev\r")},
 			wantK9s: "\x1b:c", wantHold: "transfer pod shop/cart-1", wantScope: "connect pods/exec shop/cart-1"},
 
+		// Issue 13: after a lone ESC the guard cannot know whether K9s read
+		// it with the next byte (a busy machine): until the screen shows K9s
+		// took the Esc, or EscAmbiguity passes, a key dangerous as K9s
+		// would read Alt-: and table keys is held.
+		{name: "Esc then :ctx dev 60 ms later, screen unchanged: the Alt reading prompts",
+			steps:   []gateStep{in("\x1b"), inAfter(60*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:c", wantHold: "transfer pod shop/cart-1", wantScope: "connect pods/exec shop/cart-1"},
+		{name: "Esc, the timer, then :ctx dev before the screen changed: the Alt reading prompts",
+			steps:   []gateStep{in("\x1b"), {after: 50 * time.Millisecond, expire: true}, inAfter(20*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:c", wantHold: "transfer pod shop/cart-1", wantScope: "connect pods/exec shop/cart-1"},
+		{name: "Esc, K9s shows it took it, then :ctx dev: a command",
+			steps: []gateStep{in("\x1b"), {after: 50 * time.Millisecond, expire: true},
+				{screen: &screen.State{Known: true, Context: "prod", Resource: "deployments", Namespace: "shop", Mode: screen.ModeNormal}},
+				inAfter(20*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:ctx dev\r"},
+		{name: "Esc then :ctx dev after the ambiguity: a command",
+			steps: []gateStep{in("\x1b"), inAfter(EscAmbiguity, ":ctx dev\r")}, wantK9s: "\x1b:ctx dev\r"},
+
 		// Escape sequences split across reads.
 		{name: "a split arrow key passes whole",
 			steps: []gateStep{in("\x1b["), in("A")}, wantK9s: "\x1b[A"},

@@ -91,6 +91,9 @@ func (d *Decoder) Flush() []Key {
 	return d.decode(true)
 }
 
+// Since is when the pending bytes last grew (FeedAt).
+func (d *Decoder) Since() time.Time { return d.since }
+
 // Pending returns the bytes held back waiting for the rest of a sequence.
 // The slice is only valid until the next call to Feed or Flush.
 func (d *Decoder) Pending() []byte {

@@ -175,6 +175,26 @@ func NewWatcher(opts Options) *Watcher {
 	return w
 }
 
+// Clone returns an independent copy of the watcher in its current state,
+// for following another reading of the same keys.
+func (w *Watcher) Clone() *Watcher {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := &Watcher{
+		now: w.now, grace: w.grace, mode: w.mode, context: w.context, readOnly: w.readOnly,
+		stack: append([]string(nil), w.stack...), filtered: w.filtered,
+		buf: append([]rune(nil), w.buf...), bufLost: w.bufLost,
+		modePred: w.modePred, viewPred: w.viewPred, ctxPred: w.ctxPred,
+	}
+	if w.completed != nil {
+		c.completed = make(map[int]bool, len(w.completed))
+		for k, v := range w.completed {
+			c.completed[k] = v
+		}
+	}
+	return c
+}
+
 // Mode returns the mode the watcher believes K9s is in.
 func (w *Watcher) Mode() Mode {
 	w.mu.Lock()
