@@ -54,6 +54,9 @@ type GateOptions struct {
 	// hides its write keys, so they are not actions. The header's lock,
 	// when shown, overrides it.
 	ReadOnly bool
+	// Overrides returns the user's K9s plugins that take over K9s's own
+	// keys in a context (override: true); nil means none.
+	Overrides func(context string) []keys.Override
 }
 
 // Gate decides, key by key, what of the user's input goes to K9s: in a
@@ -99,7 +102,9 @@ func NewGate(opts GateOptions) *Gate {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{Context: opts.Context, Now: opts.Now, ReadOnly: opts.ReadOnly})}
+	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{
+		Context: opts.Context, Now: opts.Now, ReadOnly: opts.ReadOnly, Overrides: opts.Overrides,
+	})}
 }
 
 // Decision is what to do with one read of input.

@@ -105,6 +105,8 @@ type session struct {
 	statusRow     int
 	statusPainted bool
 
+	plugins *pluginCache // the user's K9s plugins that take over K9s's keys
+
 	panics chan error
 }
 
@@ -179,9 +181,11 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	s.shadow = screen.New(size.Cols, size.Rows)
 	defer s.shadow.Close()
 	s.prompt = newPrompter(s)
+	s.plugins = &pluginCache{getenv: cfg.Getenv, now: cfg.Now}
 	s.gate = stepup.NewGate(stepup.GateOptions{
 		Context: cfg.Context, Now: cfg.Now, Policy: prot.prof.For, Windows: prot.windows, Screen: s.shadow,
 		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey, ReadOnly: readOnlyArgs(args),
+		Overrides: s.plugins.get,
 	})
 	asker.set(s.askFromGateway)
 	prot.windows.OnOpen(func(g stepup.Grant) {
@@ -372,6 +376,43 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	return ok, nil
 }
 
+// pluginCache holds the user's K9s plugins that override K9s's own keys,
+// for the key watcher, which asks on every key. K9s re-reads its plugin
+// files on each table refresh; the cache re-reads them as often, at most
+// every pluginTTL, so an edit of plugins.yaml is seen within a refresh.
+type pluginCache struct {
+	getenv func(string) string
+	now    func() time.Time
+
+	mu      sync.Mutex
+	cluster string // from K9s's header: per-context plugins live under it
+	key     string
+	at      time.Time
+	oo      []keys.Override
+}
+
+const pluginTTL = 2 * time.Second
+
+func (c *pluginCache) setCluster(name string) {
+	c.mu.Lock()
+	c.cluster = name
+	c.mu.Unlock()
+}
+
+// get returns the overriding plugins for a context; a file K9s cannot
+// read either is skipped, as K9s skips it.
+func (c *pluginCache) get(context string) []keys.Override {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := c.cluster + "\x00" + context
+	if key == c.key && c.now().Sub(c.at) < pluginTTL {
+		return c.oo
+	}
+	c.oo, _ = keys.LoadOverrides(keys.PluginFiles(c.getenv, c.cluster, context))
+	c.key, c.at = key, c.now()
+	return c.oo
+}
+
 // gatewayTarget is what the prompt shows after the action for a request
 // the gateway holds. The operation's own text starts with the action, and
 // the prompt puts the action first already ("kill kill pod shop/web"); a
@@ -424,6 +465,9 @@ func (s *session) watchScreen(ctx context.Context) {
 		case <-tick.C:
 		}
 		st := s.shadow.State()
+		if st.Cluster != "" {
+			s.plugins.setCluster(st.Cluster)
+		}
 		if st.Known {
 			if st.Context != "" && st.Context != last {
 				if last != "" {

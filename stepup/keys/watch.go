@@ -105,6 +105,10 @@ type Options struct {
 	// ReadOnly is K9s started read-only (--readonly without --write), as
 	// far as its command line tells; the header's lock corrects it.
 	ReadOnly bool
+	// Overrides returns the user's plugins that take over K9s's own keys
+	// in a context (see LoadOverrides); nil means none. It is called on
+	// the keystroke path, so it must answer from a cache.
+	Overrides func(context string) []Override
 }
 
 // Watcher follows what K9s is doing — mode, view and context — from the
@@ -132,10 +136,11 @@ type Watcher struct {
 	now   func() time.Time
 	grace time.Duration
 
-	mode     Mode
-	context  string
-	readOnly bool     // K9s hides its write keys
-	stack    []string // view stack, current view last; "" = unknown view
+	mode      Mode
+	context   string
+	readOnly  bool // K9s hides its write keys
+	overrides func(context string) []Override
+	stack     []string // view stack, current view last; "" = unknown view
 	// filtered is set while a submitted filter narrows the current view:
 	// K9s's Esc then clears the filter instead of going back.
 	filtered bool
@@ -159,12 +164,13 @@ const maxViewStack = 32
 // NewWatcher returns a watcher in normal mode.
 func NewWatcher(opts Options) *Watcher {
 	w := &Watcher{
-		now:      opts.Now,
-		grace:    opts.Grace,
-		mode:     ModeNormal,
-		context:  opts.Context,
-		readOnly: opts.ReadOnly,
-		stack:    []string{CanonicalResource(opts.Resource)},
+		now:       opts.Now,
+		grace:     opts.Grace,
+		mode:      ModeNormal,
+		context:   opts.Context,
+		readOnly:  opts.ReadOnly,
+		overrides: opts.Overrides,
+		stack:     []string{CanonicalResource(opts.Resource)},
 	}
 	if w.now == nil {
 		w.now = time.Now
@@ -181,7 +187,7 @@ func (w *Watcher) Clone() *Watcher {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	c := &Watcher{
-		now: w.now, grace: w.grace, mode: w.mode, context: w.context, readOnly: w.readOnly,
+		now: w.now, grace: w.grace, mode: w.mode, context: w.context, readOnly: w.readOnly, overrides: w.overrides,
 		stack: append([]string(nil), w.stack...), filtered: w.filtered,
 		buf: append([]rune(nil), w.buf...), bufLost: w.bufLost,
 		modePred: w.modePred, viewPred: w.viewPred, ctxPred: w.ctxPred,
@@ -349,6 +355,15 @@ func (w *Watcher) classifyPaste(k Key) Verdict {
 func (w *Watcher) normalKey(k Key) Verdict {
 	v := Verdict{Context: w.context, Resource: w.actionResource()}
 	top := w.top()
+	if w.overrides != nil && top != "" {
+		for _, o := range w.overrides(w.context) {
+			if o.covers(top, k) {
+				// The key runs the user's plugin, not K9s's action: what
+				// the plugin sends, the gateway judges.
+				return v
+			}
+		}
+	}
 	if row := lookupAction(top, k, w.readOnly); row != nil {
 		v.Action, v.Label = row.action, row.label
 		return v
