@@ -7,6 +7,7 @@ import (
 
 	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/screen"
+	"github.com/k9s-guard/k9s-guard/stepup/keys"
 )
 
 // gateScreen is a shadow screen made by hand.
@@ -89,7 +90,8 @@ func TestGate(t *testing.T) {
 		screen    *gateScreen // nil: pods in prod/shop with cart-1 under the cursor
 		window    string      // "": none; "context": a whole-context grant; "kill cart-1": a grant for that
 		prompting bool
-		readOnly  bool // K9s started with --readonly
+		readOnly  bool   // K9s started with --readonly
+		plugins   string // the user's plugins.yaml
 		steps     []gateStep
 		// What K9s received, in order (forwarded and replayed), what the
 		// overlay received, the hold raised ("action target"), and the
@@ -287,6 +289,14 @@ func TestGate(t *testing.T) {
 		{name: "s in xray is a shell, not a scale", screen: viewOf("xray-pods", "shop"),
 			steps: []gateStep{in("s")}, wantHold: "exec xray shop/web", wantScope: "connect pods/exec"},
 
+		// Item 6: a plugin that overrides a key takes it from K9s.
+		{name: "a plugin overriding s on deployments: s is the plugin's", screen: viewOf("deployments", "shop"),
+			plugins: "plugins:\n  get:\n    shortCut: s\n    override: true\n    scopes: [deploy]\n    command: kubectl\n",
+			steps:   []gateStep{in("s")}, wantK9s: "s"},
+		{name: "a plugin on s without override leaves K9s its scale", screen: viewOf("deployments", "shop"),
+			plugins: "plugins:\n  get:\n    shortCut: s\n    scopes: [deploy]\n    command: kubectl\n",
+			steps:   []gateStep{in("s")}, wantHold: "scale deployment shop/web", wantScope: "update deployments.apps/scale shop/web"},
+
 		// Item 5: K9s run read-only hides its write keys.
 		{name: "--readonly: Ctrl-K, Ctrl-D, e, s, a, t, z and i do nothing", readOnly: true,
 			steps: []gateStep{in("\x0b\x04esatzi")}, wantK9s: "\x0b\x04esatzi"},
@@ -317,6 +327,13 @@ func TestGate(t *testing.T) {
 			gate := NewGate(GateOptions{
 				Context: ctx, Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: sc,
 				Prompting: func() bool { return tc.prompting }, RelockKey: relock, ReadOnly: tc.readOnly,
+				Overrides: func(string) []keys.Override {
+					oo, err := keys.ParsePlugins("plugins.yaml", []byte(tc.plugins))
+					if err != nil {
+						t.Fatal(err)
+					}
+					return oo
+				},
 			})
 			switch {
 			case tc.window == "context":
