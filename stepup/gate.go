@@ -54,6 +54,9 @@ type GateOptions struct {
 	// hides its write keys, so they are not actions. The header's lock,
 	// when shown, overrides it.
 	ReadOnly bool
+	// Contexts lists the kubeconfig's context names, for reading a
+	// Tab-completed ":ctx pro<Tab>"; nil when unknown.
+	Contexts func() []string
 	// Overrides returns the user's K9s plugins that take over K9s's own
 	// keys in a context (override: true); nil means none.
 	Overrides func(context string) []keys.Override
@@ -103,7 +106,7 @@ func NewGate(opts GateOptions) *Gate {
 		opts.Now = time.Now
 	}
 	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{
-		Context: opts.Context, Now: opts.Now, ReadOnly: opts.ReadOnly, Overrides: opts.Overrides,
+		Context: opts.Context, Now: opts.Now, ReadOnly: opts.ReadOnly, Overrides: opts.Overrides, Contexts: opts.Contexts,
 	})}
 }
 
@@ -325,6 +328,17 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 	ctxName := v.Context
 	if ctxName == "" {
 		ctxName = g.watcher.Context()
+	}
+	if ctxName == "" {
+		// A Tab-completed switch the screen has not named yet: of the
+		// contexts it may have reached, a protected one is assumed (the
+		// reading that prompts).
+		for _, c := range g.watcher.ContextCandidates() {
+			if g.opts.Policy(c).Protected {
+				ctxName = c
+				break
+			}
+		}
 	}
 	if ctxName == "" {
 		// Unknown context: the gateway, which always knows, enforces.

@@ -246,6 +246,14 @@ func TestGate(t *testing.T) {
 			steps: []gateStep{in(":ctx dev\r"), in("\x0b")}, wantK9s: ":ctx dev\r\x0b", wantWindows: ""},
 		{name: "a command for another context closes the window", window: "context",
 			steps: []gateStep{in(":pods @dev\r")}, wantK9s: ":pods @dev\r", wantWindows: ""},
+		// Reaching the protected context another way: a Tab-completed
+		// ":ctx pro<Tab>" the screen has not named yet.
+		{name: ":ctx pro Tab Enter then Ctrl-K at once: a protected candidate is assumed",
+			steps:   []gateStep{in(":ctx pro\t\r"), in("\x0b")},
+			wantK9s: ":ctx pro\t\r", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+		{name: ":ctx de Tab Enter completes to dev only: Ctrl-K is dev's", window: "context",
+			steps:   []gateStep{in(":ctx de\t\r"), in("\x0b")},
+			wantK9s: ":ctx de\t\r\x0b", wantWindows: ""},
 		{name: "typing in the filter is text", steps: []gateStep{in("/kill\r")}, wantK9s: "/kill\r"},
 
 		// Issue 12, item 1: a program K9s handed the terminal to owns the
@@ -327,6 +335,7 @@ func TestGate(t *testing.T) {
 			gate := NewGate(GateOptions{
 				Context: ctx, Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: sc,
 				Prompting: func() bool { return tc.prompting }, RelockKey: relock, ReadOnly: tc.readOnly,
+				Contexts: func() []string { return []string{"dev", "prod", "prod-wide"} },
 				Overrides: func(string) []keys.Override {
 					oo, err := keys.ParsePlugins("plugins.yaml", []byte(tc.plugins))
 					if err != nil {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/user"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
@@ -185,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	s.gate = stepup.NewGate(stepup.GateOptions{
 		Context: cfg.Context, Now: cfg.Now, Policy: prot.prof.For, Windows: prot.windows, Screen: s.shadow,
 		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey, ReadOnly: readOnlyArgs(args),
-		Overrides: s.plugins.get,
+		Overrides: s.plugins.get, Contexts: s.contextNames,
 	})
 	asker.set(s.askFromGateway)
 	prot.windows.OnOpen(func(g stepup.Grant) {
@@ -374,6 +376,25 @@ func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (b
 	}
 	ok := s.prompt.ask(ctx, ar)
 	return ok, nil
+}
+
+// contextNames lists the contexts of the session kubeconfig, the names
+// K9s completes ":ctx pro<Tab>" from. It is read when a completed switch
+// is submitted (rarely), so a context K9s renamed is seen.
+func (s *session) contextNames() []string {
+	if s.prot == nil || s.prot.gw == nil {
+		return nil
+	}
+	cfg, err := clientcmd.LoadFromFile(s.prot.gw.KubeconfigPath())
+	if err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(cfg.Contexts))
+	for n := range cfg.Contexts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // pluginCache holds the user's K9s plugins that override K9s's own keys,

@@ -105,6 +105,9 @@ type Options struct {
 	// ReadOnly is K9s started read-only (--readonly without --write), as
 	// far as its command line tells; the header's lock corrects it.
 	ReadOnly bool
+	// Contexts lists the kubeconfig's context names K9s completes from
+	// (":ctx pro<Tab>"); nil when unknown.
+	Contexts func() []string
 	// Overrides returns the user's plugins that take over K9s's own keys
 	// in a context (see LoadOverrides); nil means none. It is called on
 	// the keystroke path, so it must answer from a cache.
@@ -140,7 +143,11 @@ type Watcher struct {
 	context   string
 	readOnly  bool // K9s hides its write keys
 	overrides func(context string) []Override
-	stack     []string // view stack, current view last; "" = unknown view
+	contexts  func() []string
+	// candidates are the contexts a Tab-completed switch may have gone
+	// to, when it cannot be told which; nil otherwise.
+	candidates []string
+	stack      []string // view stack, current view last; "" = unknown view
 	// filtered is set while a submitted filter narrows the current view:
 	// K9s's Esc then clears the filter instead of going back.
 	filtered bool
@@ -170,6 +177,7 @@ func NewWatcher(opts Options) *Watcher {
 		context:   opts.Context,
 		readOnly:  opts.ReadOnly,
 		overrides: opts.Overrides,
+		contexts:  opts.Contexts,
 		stack:     []string{CanonicalResource(opts.Resource)},
 	}
 	if w.now == nil {
@@ -187,8 +195,9 @@ func (w *Watcher) Clone() *Watcher {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	c := &Watcher{
-		now: w.now, grace: w.grace, mode: w.mode, context: w.context, readOnly: w.readOnly, overrides: w.overrides,
-		stack: append([]string(nil), w.stack...), filtered: w.filtered,
+		now: w.now, grace: w.grace, mode: w.mode, context: w.context, readOnly: w.readOnly, overrides: w.overrides, contexts: w.contexts,
+		candidates: append([]string(nil), w.candidates...),
+		stack:      append([]string(nil), w.stack...), filtered: w.filtered,
 		buf: append([]rune(nil), w.buf...), bufLost: w.bufLost,
 		modePred: w.modePred, viewPred: w.viewPred, ctxPred: w.ctxPred,
 	}
@@ -223,6 +232,17 @@ func (w *Watcher) ActionResource() string {
 	return w.actionResource()
 }
 
+// ContextCandidates returns the contexts K9s may have switched to when
+// Context is "" after a Tab-completed switch; nil otherwise.
+func (w *Watcher) ContextCandidates() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.context != "" {
+		return nil
+	}
+	return append([]string(nil), w.candidates...)
+}
+
 // Context returns the current context, "" if unknown.
 func (w *Watcher) Context() string {
 	w.mu.Lock()
@@ -242,6 +262,7 @@ func (w *Watcher) Observe(s ScreenState) {
 
 	if c := strings.TrimSpace(s.Context); c != "" && w.ctxPred.accept(c, now) {
 		w.context = c
+		w.candidates = nil
 	}
 	if s.ReadOnlyKnown {
 		w.readOnly = s.ReadOnly
@@ -495,6 +516,19 @@ func (w *Watcher) submit(v *Verdict) {
 		return
 	}
 	if cmd.switchContext {
+		if cmd.context == "" && cmd.ctxPrefix != "" && w.contexts != nil {
+			var cands []string
+			for _, c := range w.contexts() {
+				if strings.HasPrefix(c, cmd.ctxPrefix) {
+					cands = append(cands, c)
+				}
+			}
+			if len(cands) == 1 {
+				cmd.context = cands[0]
+			} else {
+				w.candidates = cands
+			}
+		}
 		w.switchContext(cmd.context, v)
 	}
 	w.goTo([]string{cmd.resource}, v)
@@ -530,6 +564,9 @@ func (w *Watcher) switchContext(to string, v *Verdict) {
 		return
 	}
 	w.ctxPred = newPrediction(w.context, to, to != "", w.now().Add(w.grace))
+	if to != "" {
+		w.candidates = nil
+	}
 	w.context = to
 	v.ContextChanged, v.NewContext = true, to
 }
