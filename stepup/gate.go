@@ -31,6 +31,8 @@ type Screen interface {
 	State() screen.State
 	// ActionRows are the marked rows, else the row under the cursor.
 	ActionRows() screen.Rows
+	// TableRows are all the rows of the table on screen.
+	TableRows() screen.Rows
 }
 
 // GateOptions configures a Gate.
@@ -348,7 +350,7 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 	if !pol.Protected || !pol.Requires(v.Action) {
 		return Hold{}, false
 	}
-	targets := g.keyTargets()
+	targets := g.keyTargets(v)
 	keyScope, mapped := KeyScope(v.Action, v.Resource, targets)
 	if !mapped {
 		// Nothing the gateway will see: the grant covers no request.
@@ -394,8 +396,13 @@ func needsConfirmName(pol profile.Policy, action, resource string) bool {
 // view title, or the row's NAMESPACE column in an all-namespaces view. A
 // name that cannot be read leaves it out (the scope is then too narrow,
 // never too wide).
-func (g *Gate) keyTargets() []Target {
+func (g *Gate) keyTargets(v keys.Verdict) []Target {
 	st := g.opts.Screen.State()
+	if v.Label == "sanitize" {
+		if t := sanitizeTargets(st, g.opts.Screen.TableRows()); t != nil {
+			return t
+		}
+	}
 	switch st.Resource {
 	case "describe", "yaml", "logs":
 		// One object, named in the title: "describe(shop/web)", "yaml(node-1)".
@@ -425,6 +432,43 @@ func (g *Gate) keyTargets() []Target {
 			t.Namespace = rows.Column(i, "NAMESPACE")
 		}
 		out = append(out, t)
+	}
+	return out
+}
+
+// sanitizePhases are the pod states K9s v0.50.16's sanitize deletes
+// (internal/dao/pod.go toastPhases), as its STATUS column shows them.
+var sanitizePhases = map[string]bool{
+	"Completed": true, "Pending": true, "CrashLoopBackOff": true, "Error": true, "ImagePullBackOff": true,
+	"ContainerStatusUnknown": true, "Evicted": true, "OOMKilled": true,
+}
+
+// sanitizeTargets are the pods sanitize (z) deletes: every pod of the
+// namespace in one of sanitizePhases, not the one under the cursor. They
+// can be named only when the whole table is on screen; otherwise nil, and
+// the cursor pod is named (too narrow: the gateway asks for the rest).
+func sanitizeTargets(st screen.State, rows screen.Rows) []Target {
+	if st.Count < 0 || len(rows.Rows) != st.Count {
+		return nil
+	}
+	var out []Target
+	for i := range rows.Rows {
+		name, status := rows.Column(i, "NAME"), rows.Column(i, "STATUS")
+		if name == "" || status == "" {
+			return nil
+		}
+		if !sanitizePhases[status] {
+			continue
+		}
+		t := Target{Name: name, Namespace: st.Namespace}
+		switch st.Namespace {
+		case "all", "-", "":
+			t.Namespace = rows.Column(i, "NAMESPACE")
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 type gateScreen struct {
 	st   screen.State
 	rows screen.Rows
+	all  screen.Rows // every row of the table, when more than rows
 	gen  uint64
 	busy bool // the emulator has output it has not applied yet
 }
@@ -23,6 +24,12 @@ func (s *gateScreen) Generation() uint64      { return s.gen }
 func (s *gateScreen) StateNow() screen.State  { return s.st }
 func (s *gateScreen) State() screen.State     { return s.st }
 func (s *gateScreen) ActionRows() screen.Rows { return s.rows }
+func (s *gateScreen) TableRows() screen.Rows {
+	if s.all.Header != nil {
+		return s.all
+	}
+	return s.rows
+}
 
 const relock = 0x1d // Ctrl-], as overlay.RelockKey
 
@@ -292,6 +299,21 @@ func TestGate(t *testing.T) {
 			steps: []gateStep{in("\x04se")}, wantK9s: "\x04se"},
 		{name: "a in :dir applies (the title dirs(...) is :dir)", screen: viewOf("dirs", "/tmp/manifests"),
 			steps: []gateStep{in("a")}, wantHold: "apply dir /tmp/manifests/web", wantScope: " "},
+
+		// Right action, right target: sanitize deletes every Pending,
+		// Completed or failed pod of the namespace, not the cursor pod.
+		{name: "sanitize names every pod K9s will delete", screen: func() *gateScreen {
+			s := podsView("prod", "shop", []string{"a", "0/1", "Pending"})
+			s.all = screen.Rows{Header: []string{"NAME", "READY", "STATUS"}, Rows: [][]string{
+				{"a", "0/1", "Pending"}, {"b", "1/1", "Running"}, {"c", "0/1", "Completed"}, {"d", "0/1", "Error"}}}
+			s.st.Count = 4
+			return s
+		}(), steps: []gateStep{in("z")}, wantHold: "delete pods shop/a, shop/c, shop/d", wantScope: "delete pods shop/a, shop/c, shop/d"},
+		{name: "sanitize with the table scrolled names the cursor pod only", screen: func() *gateScreen {
+			s := podsView("prod", "shop", []string{"a", "0/1", "Pending"})
+			s.st.Count = 40
+			return s
+		}(), steps: []gateStep{in("z")}, wantHold: "delete pod shop/a", wantScope: "delete pods shop/a"},
 
 		// Right action, right target: the xray title names its root.
 		{name: "s in xray is a shell, not a scale", screen: viewOf("xray-pods", "shop"),

@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestSanitizeNamesAndGrantsEveryPodAtOnce: issue 12, "right action,
+// right target". Sanitize (z) deletes every Pending/Completed/failed pod
+// of the namespace, not the cursor pod: the prompt names them all, one
+// code grants them all, and K9s's typed confirmation (its dialog drawn over
+// the table) is text. Each further pod used to prompt at the gateway with
+// a fresh code.
+func TestSanitizeNamesAndGrantsEveryPodAtOnce(t *testing.T) {
+	crowdedNamespace(t, "keys-sanitize", 5)
+	env := guardedEnv(t, protectedProfile)
+	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "keys-sanitize", "-c", "pods")
+	if err := term.WaitFor("the five pods", startTimeout, func(s string) bool {
+		return strings.Contains(strings.ToLower(s), "pods(keys-sanitize)[5]") && strings.Contains(s, "crowd-04")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitWholeFrame(t, term)
+	if err := term.Type("z"); err != nil {
+		t.Fatal(err)
+	}
+	waitOverlay(t, term)
+	if sc := term.Screen(); !strings.Contains(sc, "crowd-00") || !strings.Contains(sc, "crowd-01") {
+		t.Errorf("the prompt does not name the pods sanitize deletes:\n%s", sc)
+	}
+	if err := term.Type(code(t, 0), "\r"); err != nil {
+		t.Fatal(err)
+	}
+	waitNoOverlay(t, term)
+	granted := len(term.Raw())
+	if err := term.WaitText("<Sanitize>", 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type("Yes Please!"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitText("Yes Please!", 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// Focus: the text field, Cancel, OK.
+	if err := term.Type("\t", "\t", "\r"); err != nil {
+		t.Fatal(err)
+	}
+	cs := admin(t).cs
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		pods, err := cs.CoreV1().Pods("keys-sanitize").List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pods.Items) == 0 {
+			break
+		}
+		if strings.Contains(ansiStrip(term.Raw()[granted:]), "Step-up required") {
+			t.Fatalf("a further prompt came after the sanitize was granted:\n%s", term.Screen())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pods left after sanitize; screen:\n%s", len(pods.Items), term.Screen())
+		}
+		time.Sleep(200 * time.Millisecond) // polling the API server with a deadline
+	}
+	if strings.Contains(ansiStrip(term.Raw()[granted:]), "Step-up required") {
+		t.Errorf("a further prompt came after the sanitize was granted:\n%s", term.Screen())
+	}
+}
