@@ -7,6 +7,7 @@ package stepup
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"time"
 
@@ -351,6 +352,13 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 		return Hold{}, false
 	}
 	targets := g.keyTargets(v)
+	if v.Action == keys.ActRollback && v.Resource == keys.ResReplicaSets {
+		// K9s rolls back the Deployment that owns the replicaset
+		// (internal/dao/rs.go): that is what the grant must cover.
+		if owners, ok := rsOwners(targets); ok {
+			v.Resource, targets = keys.ResDeployments, owners
+		}
+	}
 	keyScope, mapped := KeyScope(v.Action, v.Resource, targets)
 	if !mapped {
 		// Nothing the gateway will see: the grant covers no request.
@@ -434,6 +442,28 @@ func (g *Gate) keyTargets(v keys.Verdict) []Target {
 		out = append(out, t)
 	}
 	return out
+}
+
+// podTemplateHash is the suffix a Deployment gives its replicasets' names
+// (a pod-template-hash, in the alphabet of apimachinery's SafeEncodeString).
+var podTemplateHash = regexp.MustCompile(`^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5,10}$`)
+
+// rsOwners names the Deployments owning replicasets, from their names;
+// ok is false when a name does not have a Deployment's shape (the
+// replicaset is then named, too narrow: the gateway asks for the patch).
+func rsOwners(rs []Target) ([]Target, bool) {
+	if len(rs) == 0 {
+		return nil, false
+	}
+	out := make([]Target, 0, len(rs))
+	for _, t := range rs {
+		m := podTemplateHash.FindStringSubmatch(t.Name)
+		if m == nil {
+			return nil, false
+		}
+		out = append(out, Target{Namespace: t.Namespace, Name: m[1]})
+	}
+	return out, true
 }
 
 // sanitizePhases are the pod states K9s v0.50.16's sanitize deletes

@@ -315,6 +315,13 @@ func TestGate(t *testing.T) {
 			return s
 		}(), steps: []gateStep{in("z")}, wantHold: "delete pod shop/a", wantScope: "delete pods shop/a"},
 
+		// Replicaset rollback patches the owning Deployment.
+		{name: "Ctrl-L on a replicaset names the Deployment K9s rolls back", screen: func() *gateScreen {
+			s := viewOf("replicasets", "shop")
+			s.rows.Rows = [][]string{{"web-5cbbf99d94", "3"}}
+			return s
+		}(), steps: []gateStep{in("\x0c")}, wantHold: "rollback deployment shop/web", wantScope: "update deployments.apps shop/web"},
+
 		// Right action, right target: the xray title names its root.
 		{name: "s in xray is a shell, not a scale", screen: viewOf("xray-pods", "shop"),
 			steps: []gateStep{in("s")}, wantHold: "exec xray shop/web", wantScope: "connect pods/exec"},

@@ -72,3 +72,32 @@ func TestSanitizeNamesAndGrantsEveryPodAtOnce(t *testing.T) {
 		t.Errorf("a further prompt came after the sanitize was granted:\n%s", term.Screen())
 	}
 }
+
+// TestReplicaSetRollbackNamesTheDeployment: issue 12. Ctrl-L on a
+// replicaset makes K9s patch the Deployment that owns it; the prompt (and
+// the grant) name that Deployment, not the replicaset.
+func TestReplicaSetRollbackNamesTheDeployment(t *testing.T) {
+	env := guardedEnv(t, protectedProfile)
+	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "rs")
+	step(t, term, "the replicasets", "", func(s string) bool { return strings.Contains(s, "replicasets(shop)") && strings.Contains(s, "web-") })
+	waitWholeFrame(t, term)
+	waitCursor(t, term, func(name string) bool { return strings.HasPrefix(name, "cart-") || strings.HasPrefix(name, "web-") })
+	rs := ""
+	for _, r := range tableRows(term) {
+		if r.cursor {
+			rs = r.name
+		}
+	}
+	if err := term.Type("\x0c"); err != nil {
+		t.Fatal(err)
+	}
+	waitOverlay(t, term)
+	owner := rs[:strings.LastIndex(rs, "-")]
+	if sc := term.Screen(); !strings.Contains(sc, "rollback deployment shop/"+owner) {
+		t.Errorf("the prompt does not name deployment %s (replicaset %s):\n%s", owner, rs, sc)
+	}
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+	waitNoOverlay(t, term)
+}
