@@ -351,6 +351,11 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 	if !pol.Protected || !pol.Requires(v.Action) {
 		return Hold{}, false
 	}
+	if v.Resource == "workloads" {
+		// The workloads view mixes kinds; its KIND column says what each
+		// row is, and that is what K9s edits or deletes.
+		v.Resource = workloadKind(g.opts.Screen.ActionRows(), v.Resource)
+	}
 	targets := g.keyTargets(v)
 	if v.Action == keys.ActRollback && v.Resource == keys.ResReplicaSets {
 		// K9s rolls back the Deployment that owns the replicaset
@@ -442,6 +447,24 @@ func (g *Gate) keyTargets(v keys.Verdict) []Target {
 		out = append(out, t)
 	}
 	return out
+}
+
+// workloadKind is the one resource the rows of the workloads view are
+// ("apps/v1/deployments" in their KIND column), or fallback when they mix
+// kinds or none can be read.
+func workloadKind(rows screen.Rows, fallback string) string {
+	kind := ""
+	for i := range rows.Rows {
+		k := keys.CanonicalResource(rows.Column(i, "KIND"))
+		if k == "" || kind != "" && k != kind {
+			return fallback
+		}
+		kind = k
+	}
+	if kind == "" {
+		return fallback
+	}
+	return kind
 }
 
 // podTemplateHash is the suffix a Deployment gives its replicasets' names

@@ -315,6 +315,12 @@ func TestGate(t *testing.T) {
 			return s
 		}(), steps: []gateStep{in("z")}, wantHold: "delete pod shop/a", wantScope: "delete pods shop/a"},
 
+		// The workloads view: the KIND column names what a row is.
+		{name: "Ctrl-D in workloads names the row's kind, not \"workload\"", screen: &gateScreen{gen: 1,
+			st:   screen.State{Known: true, Context: "prod", Resource: "workloads", Namespace: "shop", Mode: screen.ModeNormal},
+			rows: screen.Rows{Header: []string{"KIND", "NAMESPACE", "NAME"}, Rows: [][]string{{"apps/v1/deployments", "shop", "web"}}}},
+			steps: []gateStep{in("\x04")}, wantHold: "delete deployment shop/web", wantScope: "delete deployments.apps shop/web"},
+
 		// Replicaset rollback patches the owning Deployment.
 		{name: "Ctrl-L on a replicaset names the Deployment K9s rolls back", screen: func() *gateScreen {
 			s := viewOf("replicasets", "shop")

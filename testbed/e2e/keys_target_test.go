@@ -101,3 +101,34 @@ func TestReplicaSetRollbackNamesTheDeployment(t *testing.T) {
 	}
 	waitNoOverlay(t, term)
 }
+
+// TestWorkloadsViewNamesTheRowsKind: issue 12. In :workloads the prompt
+// for Ctrl-D names what the row is (its KIND column), not "workload".
+func TestWorkloadsViewNamesTheRowsKind(t *testing.T) {
+	env := guardedEnv(t, protectedProfile)
+	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "workloads")
+	step(t, term, "the workloads", "", func(s string) bool { return strings.Contains(s, "workloads(shop)") && strings.Contains(s, "web") })
+	waitWholeFrame(t, term)
+	waitCursor(t, term, func(name string) bool { return name != "" })
+	if err := term.Type("\x04"); err != nil {
+		t.Fatal(err)
+	}
+	waitOverlay(t, term)
+	sc := term.Screen()
+	for _, l := range strings.Split(sc, "\n") {
+		if strings.Contains(l, "Action ") && strings.Contains(l, "workload") {
+			t.Errorf("the prompt names a \"workload\":\n%s", sc)
+		}
+	}
+	named := false
+	for _, k := range []string{"delete deployment shop/", "delete pod shop/", "delete replicaset shop/", "delete service shop/"} {
+		named = named || strings.Contains(sc, k)
+	}
+	if !named {
+		t.Errorf("the prompt does not name the row's kind:\n%s", sc)
+	}
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+	waitNoOverlay(t, term)
+}
