@@ -132,3 +132,31 @@ func TestWorkloadsViewNamesTheRowsKind(t *testing.T) {
 	}
 	waitNoOverlay(t, term)
 }
+
+// TestXrayViewIsReadAsXray: issue 12. The xray view's title
+// ("Xray-Pods(shop)") was read as a CRD, so s said "scale" though K9s
+// opens a shell there: it now prompts for the shell (exec).
+func TestXrayViewIsReadAsXray(t *testing.T) {
+	env := guardedEnv(t, protectedProfile)
+	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "pods")
+	waitPods(t, term)
+	waitWholeFrame(t, term)
+	step(t, term, "the xray view", ":xray pods shop\r", func(s string) bool { return strings.Contains(s, "xray-pods(shop)") && strings.Contains(s, "web-") })
+	waitWholeFrame(t, term)
+	// The cursor starts on the namespace node; move to a pod.
+	step(t, term, "a pod under the cursor", "j", func(string) bool { return true })
+	if err := term.Type("s"); err != nil {
+		t.Fatal(err)
+	}
+	waitOverlay(t, term)
+	sc := term.Screen()
+	for _, l := range strings.Split(sc, "\n") {
+		if strings.Contains(l, "Action ") && (strings.Contains(l, "scale") || !strings.Contains(l, "exec")) {
+			t.Errorf("s in xray is not read as a shell:\n%s", sc)
+		}
+	}
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+	waitNoOverlay(t, term)
+}
