@@ -79,8 +79,15 @@ func (o *Output) FromChild(p []byte) error {
 	defer o.mu.Unlock()
 	before := o.seq
 	o.seq = before.after(p)
+	wasOn := o.alt.on
 	o.alt.feed(p)
 	o.away = o.alt.seen && !o.alt.on
+	if wasOn && !o.alt.on {
+		// K9s handed the screen to a child, which may take the alternate
+		// screen itself (vim): the status line waits for the session to
+		// find K9s's frame again before it is drawn.
+		o.sticky = o.sticky[:0]
+	}
 	if o.paused {
 		return nil
 	}

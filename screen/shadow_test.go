@@ -53,7 +53,14 @@ func TestShadowSuspended(t *testing.T) {
 	if st := s.State(); !st.Known || !st.Suspended || st.Context != "" || st.Resource != "" {
 		t.Fatalf("child on screen: %+v", st)
 	}
-	if _, err := s.Write([]byte("\x1b[?1049h" + k9s)); err != nil {
+	// vim enters the alternate screen itself: still the child's.
+	if _, err := s.Write([]byte("\x1b[?1049h\x1b[H\x1b[2Japiversion: v1\r\nContext: evil\r\n~")); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.State(); !st.Suspended {
+		t.Fatalf("vim on the alternate screen read as K9s: %+v", st)
+	}
+	if _, err := s.Write([]byte("\x1b[?1049l\x1b[?1049h" + k9s)); err != nil {
 		t.Fatal(err)
 	}
 	if st := s.State(); st.Suspended || st.Context != "prod" {

@@ -35,7 +35,7 @@ func (s *session) paintStatusLocked() {
 	if s.prompt == nil || s.prompt.active.Load() {
 		return
 	}
-	if !s.shadow.Modes().AltScreen {
+	if st := s.shadow.State(); st.Suspended || !s.shadow.Modes().AltScreen {
 		// K9s has handed the terminal to a shell or an editor: their screen
 		// is not K9s's, and the guard does not draw on it. (The relay checks
 		// this too, from the stream itself, which the shadow lags.)
