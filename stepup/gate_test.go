@@ -297,8 +297,11 @@ func TestGate(t *testing.T) {
 			steps: []gateStep{in("d"), {screen: &viewOf("describe", "shop/web").st}, in("e")}, wantHold: "edit pod shop/web", wantScope: "update pods shop/web"},
 		{name: "Ctrl-D, s and e in :dir do nothing", screen: viewOf("dirs", "/tmp/manifests"),
 			steps: []gateStep{in("\x04se")}, wantK9s: "\x04se"},
-		{name: "a in :dir applies (the title dirs(...) is :dir)", screen: viewOf("dirs", "/tmp/manifests"),
-			steps: []gateStep{in("a")}, wantHold: "apply dir /tmp/manifests/web", wantScope: " "},
+		{name: "a in :dir under scope operation is left to the gateway, which names each request", screen: viewOf("dirs", "/tmp/manifests"),
+			steps: []gateStep{in("a")}, wantK9s: "a"},
+		{name: "a in :dir under scope context applies (the title dirs(...) is :dir)", ctx: "prod-wide",
+			screen: func() *gateScreen { s := viewOf("dirs", "/tmp/manifests"); s.st.Context = "prod-wide"; return s }(),
+			steps:  []gateStep{in("a")}, wantHold: "apply dir /tmp/manifests/web", wantScope: "every write and sensitive request"},
 
 		// Right action, right target: sanitize deletes every Pending,
 		// Completed or failed pod of the namespace, not the cursor pod.
