@@ -60,6 +60,8 @@ type GateOptions struct {
 	// Contexts lists the kubeconfig's context names, for reading a
 	// Tab-completed ":ctx pro<Tab>"; nil when unknown.
 	Contexts func() []string
+	// Hotkeys returns the user's K9s hotkeys for a context; nil: none.
+	Hotkeys func(context string) []keys.Hotkey
 	// Overrides returns the user's K9s plugins that take over K9s's own
 	// keys in a context (override: true); nil means none.
 	Overrides func(context string) []keys.Override
@@ -110,6 +112,7 @@ func NewGate(opts GateOptions) *Gate {
 	}
 	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{
 		Context: opts.Context, Now: opts.Now, ReadOnly: opts.ReadOnly, Overrides: opts.Overrides, Contexts: opts.Contexts,
+		Hotkeys: opts.Hotkeys,
 	})}
 }
 

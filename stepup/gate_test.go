@@ -99,6 +99,8 @@ func TestGate(t *testing.T) {
 		prompting bool
 		readOnly  bool   // K9s started with --readonly
 		plugins   string // the user's plugins.yaml
+		hotkeys   string // the user's hotkeys.yaml
+		holdCtx   string // the hold's context when not the start context
 		steps     []gateStep
 		// What K9s received, in order (forwarded and replayed), what the
 		// overlay received, the hold raised ("action target"), and the
@@ -261,6 +263,11 @@ func TestGate(t *testing.T) {
 		{name: ":ctx de Tab Enter completes to dev only: Ctrl-K is dev's", window: "context",
 			steps:   []gateStep{in(":ctx de\t\r"), in("\x0b")},
 			wantK9s: ":ctx de\t\r\x0b", wantWindows: ""},
+		{name: "a hotkey running pods @prod (header hidden): Ctrl-K after it is prod's", ctx: "dev",
+			screen:  podsView("dev", "shop", cart),
+			hotkeys: "hotKeys:\n  prod:\n    shortCut: Shift-P\n    command: pods @prod\n",
+			steps:   []gateStep{in("P"), in("\x0b")},
+			wantK9s: "P", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1", holdCtx: "prod"},
 		{name: "typing in the filter is text", steps: []gateStep{in("/kill\r")}, wantK9s: "/kill\r"},
 
 		// Issue 12, item 1: a program K9s handed the terminal to owns the
@@ -374,6 +381,13 @@ func TestGate(t *testing.T) {
 				Context: ctx, Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: sc,
 				Prompting: func() bool { return tc.prompting }, RelockKey: relock, ReadOnly: tc.readOnly,
 				Contexts: func() []string { return []string{"dev", "prod", "prod-wide"} },
+				Hotkeys: func(string) []keys.Hotkey {
+					hh, err := keys.ParseHotkeys("hotkeys.yaml", []byte(tc.hotkeys))
+					if err != nil {
+						t.Fatal(err)
+					}
+					return hh
+				},
 				Overrides: func(string) []keys.Override {
 					oo, err := keys.ParsePlugins("plugins.yaml", []byte(tc.plugins))
 					if err != nil {
@@ -428,7 +442,11 @@ func TestGate(t *testing.T) {
 			var gotHold, gotConfirm, gotScope string
 			if hold != nil {
 				gotHold, gotConfirm, gotScope = hold.Action+" "+hold.Target, hold.ConfirmName, ScopeString(hold.Scope)
-				if hold.Context != ctx || hold.Window != 5*time.Minute || hold.Source != "context prod-admin" {
+				wantCtx := ctx
+				if tc.holdCtx != "" {
+					wantCtx = tc.holdCtx
+				}
+				if hold.Context != wantCtx || hold.Window != 5*time.Minute || hold.Source != "context prod-admin" {
 					t.Errorf("hold for %q, %s, source %q", hold.Context, hold.Window, hold.Source)
 				}
 			}

@@ -187,7 +187,7 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	s.gate = stepup.NewGate(stepup.GateOptions{
 		Context: cfg.Context, Now: cfg.Now, Policy: prot.prof.For, Windows: prot.windows, Screen: s.shadow,
 		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey, ReadOnly: readOnlyArgs(args),
-		Overrides: s.plugins.get, Contexts: s.contextNames,
+		Overrides: s.plugins.get, Contexts: s.contextNames, Hotkeys: s.plugins.hotkeys,
 	})
 	asker.set(s.askFromGateway)
 	prot.windows.OnOpen(func(g stepup.Grant) {
@@ -410,6 +410,7 @@ type pluginCache struct {
 	key     string
 	at      time.Time
 	oo      []keys.Override
+	hk      []keys.Hotkey
 }
 
 const pluginTTL = 2 * time.Second
@@ -425,13 +426,26 @@ func (c *pluginCache) setCluster(name string) {
 func (c *pluginCache) get(context string) []keys.Override {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.load(context)
+	return c.oo
+}
+
+// hotkeys returns the user's K9s hotkeys for a context.
+func (c *pluginCache) hotkeys(context string) []keys.Hotkey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.load(context)
+	return c.hk
+}
+
+func (c *pluginCache) load(context string) {
 	key := c.cluster + "\x00" + context
 	if key == c.key && c.now().Sub(c.at) < pluginTTL {
-		return c.oo
+		return
 	}
 	c.oo, _ = keys.LoadOverrides(keys.PluginFiles(c.getenv, c.cluster, context))
+	c.hk, _ = keys.LoadHotkeys(keys.HotkeyFiles(c.getenv, c.cluster, context))
 	c.key, c.at = key, c.now()
-	return c.oo
 }
 
 // gatewayTarget is what the prompt shows after the action for a request

@@ -52,6 +52,11 @@ func parseShortCut(s string) (keyBinding, bool) {
 		return keyBinding{false, rune(s[6])}, true
 	case len(s) == 6 && strings.HasPrefix(s, "Ctrl-") && s[5] >= 'A' && s[5] <= 'Z':
 		return keyBinding{true, rune(s[5] - 'A' + 'a')}, true
+	case len(s) == 1 && s[0] >= '0' && s[0] <= '9':
+		return keyBinding{false, rune(s[0])}, true
+	case len(s) == 7 && strings.HasPrefix(s, "Shift-") && s[6] >= '0' && s[6] <= '9':
+		// K9s's Shift-digit keys are the US layout's symbols (internal/ui/key.go).
+		return keyBinding{false, rune(")!@#$%^&*("[s[6]-'0'])}, true
 	}
 	return keyBinding{}, false
 }

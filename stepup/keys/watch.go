@@ -108,6 +108,9 @@ type Options struct {
 	// Contexts lists the kubeconfig's context names K9s completes from
 	// (":ctx pro<Tab>"); nil when unknown.
 	Contexts func() []string
+	// Hotkeys returns the user's K9s hotkeys for a context (see
+	// LoadHotkeys); nil means none. Called on the keystroke path.
+	Hotkeys func(context string) []Hotkey
 	// Overrides returns the user's plugins that take over K9s's own keys
 	// in a context (see LoadOverrides); nil means none. It is called on
 	// the keystroke path, so it must answer from a cache.
@@ -144,6 +147,7 @@ type Watcher struct {
 	readOnly  bool // K9s hides its write keys
 	overrides func(context string) []Override
 	contexts  func() []string
+	hotkeys   func(context string) []Hotkey
 	// candidates are the contexts a Tab-completed switch may have gone
 	// to, when it cannot be told which; nil otherwise.
 	candidates []string
@@ -178,6 +182,7 @@ func NewWatcher(opts Options) *Watcher {
 		readOnly:  opts.ReadOnly,
 		overrides: opts.Overrides,
 		contexts:  opts.Contexts,
+		hotkeys:   opts.Hotkeys,
 		stack:     []string{CanonicalResource(opts.Resource)},
 	}
 	if w.now == nil {
@@ -195,7 +200,7 @@ func (w *Watcher) Clone() *Watcher {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	c := &Watcher{
-		now: w.now, grace: w.grace, mode: w.mode, context: w.context, readOnly: w.readOnly, overrides: w.overrides, contexts: w.contexts,
+		now: w.now, grace: w.grace, mode: w.mode, context: w.context, readOnly: w.readOnly, overrides: w.overrides, contexts: w.contexts, hotkeys: w.hotkeys,
 		candidates: append([]string(nil), w.candidates...),
 		stack:      append([]string(nil), w.stack...), filtered: w.filtered,
 		buf: append([]rune(nil), w.buf...), bufLost: w.bufLost,
@@ -385,7 +390,19 @@ func (w *Watcher) normalKey(k Key) Verdict {
 			}
 		}
 	}
-	if row := lookupAction(top, k, w.readOnly); row != nil {
+	row := lookupAction(top, k, w.readOnly)
+	if w.hotkeys != nil {
+		for _, h := range w.hotkeys(w.context) {
+			if h.key.matches(k) && (row == nil || h.override) {
+				// K9s runs the hotkey's command as if typed at ':'.
+				if cmd, ok := parsePromptCommand(h.command, nil, false); ok {
+					w.applyCommand(cmd, &v)
+				}
+				return v
+			}
+		}
+	}
+	if row != nil {
 		v.Action, v.Label = row.action, row.label
 		return v
 	}
@@ -515,6 +532,11 @@ func (w *Watcher) submit(v *Verdict) {
 	if !ok {
 		return
 	}
+	w.applyCommand(cmd, v)
+}
+
+// applyCommand moves the watcher as K9s moves on a submitted command.
+func (w *Watcher) applyCommand(cmd promptCommand, v *Verdict) {
 	if cmd.switchContext {
 		if cmd.context == "" && cmd.ctxPrefix != "" && w.contexts != nil {
 			var cands []string
