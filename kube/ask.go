@@ -9,6 +9,11 @@ import (
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
+// ErrNotAsked is what an Asker returns, wrapped with the reason, for a
+// request it holds without showing a prompt (K9s's own background
+// retries): the request is refused with that reason.
+var ErrNotAsked = errors.New("held without a prompt")
+
 // pendingAsk is one question to the user, which every request for the same
 // context that arrives while it is on screen waits for: deleting ten marked
 // pods asks once, not ten times. Waiting is not riding: when the answer
@@ -83,6 +88,8 @@ func (g *Gateway) stepUp(ctx context.Context, route *ctxRoute, pol profile.Polic
 		switch {
 		case errors.Is(p.err, context.DeadlineExceeded):
 			return stepup.Grant{}, nil, fmt.Sprintf("no one-time code was entered within %s", g.cfg.AskTimeout)
+		case errors.Is(p.err, ErrNotAsked):
+			return stepup.Grant{}, nil, p.err.Error()
 		case errors.Is(p.err, context.Canceled):
 			return stepup.Grant{}, nil, "the step-up prompt was cancelled"
 		case p.err != nil:

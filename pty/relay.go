@@ -23,6 +23,51 @@ type Output struct {
 	// a sequence begun while it was hidden: the terminal never saw the
 	// start, so the rest would show as text. It is dropped instead.
 	skip bool
+	// alt follows the alternate screen in the stream as it reaches the
+	// terminal; away is set when K9s, having used it, left it: a child
+	// (a shell, kubectl edit's editor) owns the screen, and the status line
+	// must not be drawn on it. The shadow screen knows this too, but later.
+	alt  altTracker
+	away bool
+	// sticky is drawn again after every chunk of K9s output that ends
+	// between characters (the status line): K9s redraws the row it sits on
+	// now and then (its frame's title), and the indicator must not vanish
+	// until the next paint. buf joins the two into one write.
+	sticky []byte
+	buf    []byte
+}
+
+// altTracker finds the alternate-screen switches (xterm's 1049) in a byte
+// stream, including one split across two writes.
+type altTracker struct {
+	seen bool
+	on   bool
+	tail []byte
+}
+
+var (
+	altOn  = []byte("\x1b[?1049h")
+	altOff = []byte("\x1b[?1049l")
+)
+
+// feed follows the switches in p.
+func (a *altTracker) feed(p []byte) {
+	if bytes.IndexByte(p, 0x1b) < 0 && len(a.tail) == 0 {
+		return
+	}
+	buf := append(append([]byte(nil), a.tail...), p...)
+	on, off := bytes.LastIndex(buf, altOn), bytes.LastIndex(buf, altOff)
+	switch {
+	case on > off:
+		a.on, a.seen = true, true
+	case off > on:
+		a.on = false
+	}
+	// Keep a short tail: a switch may straddle this write and the next.
+	a.tail = a.tail[:0]
+	if i := bytes.LastIndexByte(buf, 0x1b); i >= 0 && len(buf)-i < len(altOn) {
+		a.tail = append(a.tail, buf[i:]...)
+	}
 }
 
 // NewOutput wraps the real terminal's output.
@@ -34,6 +79,15 @@ func (o *Output) FromChild(p []byte) error {
 	defer o.mu.Unlock()
 	before := o.seq
 	o.seq = before.after(p)
+	wasOn := o.alt.on
+	o.alt.feed(p)
+	o.away = o.alt.seen && !o.alt.on
+	if wasOn && !o.alt.on {
+		// K9s handed the screen to a child, which may take the alternate
+		// screen itself (vim): the status line waits for the session to
+		// find K9s's frame again before it is drawn.
+		o.sticky = o.sticky[:0]
+	}
 	if o.paused {
 		return nil
 	}
@@ -44,8 +98,20 @@ func (o *Output) FromChild(p []byte) error {
 		}
 		o.skip, p = false, rest
 	}
+	if len(o.sticky) > 0 && !o.seq.inside() && !o.away {
+		o.buf = append(append(o.buf[:0], p...), o.sticky...)
+		p = o.buf
+	}
 	_, err := o.w.Write(p)
 	return err
+}
+
+// SetSticky sets what is drawn again after each chunk of K9s output (nil:
+// nothing), as DrawBetweenFrames would draw it.
+func (o *Output) SetSticky(p []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sticky = append(o.sticky[:0], p...)
 }
 
 // Pause stops K9s output from reaching the terminal.
@@ -126,12 +192,14 @@ func PumpInput(in io.Reader, filter func([]byte)) error {
 // output so far ends between characters. A status line written between the
 // bytes of a box-drawing character turned it into two replacement
 // characters, one cell too many, and on the bottom row the terminal
-// scrolled. Otherwise it skips this paint;
-// the next one comes a moment later. It reports whether it drew.
+// scrolled. Nor does it draw while a child K9s started owns the screen
+// (K9s left the alternate screen): vi's first line is vi's. Otherwise it
+// skips this paint; the next one comes a moment later. It reports whether
+// it drew.
 func (o *Output) DrawBetweenFrames(p []byte) (bool, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.paused || o.seq.inside() {
+	if o.paused || o.seq.inside() || o.away {
 		return false, nil
 	}
 	_, err := o.w.Write(p)

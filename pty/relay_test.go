@@ -105,3 +105,61 @@ func TestResumeDropsTheRestOfAHiddenSequence(t *testing.T) {
 		}
 	}
 }
+
+// While a child owns the screen (K9s left the alternate screen for
+// kubectl edit's vi) the status line is not drawn over it; once K9s is
+// back it is, even when the switch arrived split across two reads.
+func TestDrawBetweenFramesNotOverAChild(t *testing.T) {
+	var term bytes.Buffer
+	o := NewOutput(&term)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(o.FromChild([]byte("\x1b[?1049hK9s")))
+	if drawn, _ := o.DrawBetweenFrames([]byte("[S]")); !drawn {
+		t.Fatal("not drawn over K9s")
+	}
+	must(o.FromChild([]byte("\x1b[?10")))
+	must(o.FromChild([]byte("49l~ vi ~")))
+	if drawn, _ := o.DrawBetweenFrames([]byte("[S]")); drawn {
+		t.Fatal("drawn over the child's screen")
+	}
+	must(o.FromChild([]byte("\x1b[?1049hK9s again")))
+	if drawn, _ := o.DrawBetweenFrames([]byte("[S]")); !drawn {
+		t.Fatal("not drawn once K9s is back")
+	}
+}
+
+// The sticky status line is drawn again after each chunk of K9s output
+// that ends between characters, in the same write, and never over a child.
+func TestStickyRedrawnAfterK9sOutput(t *testing.T) {
+	var term bytes.Buffer
+	o := NewOutput(&term)
+	o.SetSticky([]byte("[S]"))
+	if err := o.FromChild([]byte("\x1b[?1049hrow")); err != nil {
+		t.Fatal(err)
+	}
+	if got := term.String(); got != "\x1b[?1049hrow[S]" {
+		t.Errorf("after a chunk: %q", got)
+	}
+	term.Reset()
+	_ = o.FromChild([]byte("\x1b[3")) // mid-sequence: not now
+	_ = o.FromChild([]byte("1m"))
+	if got := term.String(); got != "\x1b[31m[S]" {
+		t.Errorf("across a split sequence: %q", got)
+	}
+	term.Reset()
+	_ = o.FromChild([]byte("\x1b[?1049lvi"))
+	if got := term.String(); strings.Contains(got, "[S]") {
+		t.Errorf("drawn over a child: %q", got)
+	}
+	o.SetSticky(nil)
+	term.Reset()
+	_ = o.FromChild([]byte("\x1b[?1049hK9s"))
+	if got := term.String(); strings.Contains(got, "[S]") {
+		t.Errorf("drawn after it was cleared: %q", got)
+	}
+}

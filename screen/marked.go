@@ -29,6 +29,33 @@ func (r Rows) Column(i int, title string) string {
 // colour as background instead.
 var markColors = map[[3]uint32]bool{{135, 255, 175}: true, {152, 251, 152}: true}
 
+// TableRows returns every row of the table on screen (marked or not). A
+// table longer than the screen shows only some of its rows: compare the
+// count with State's Count.
+func (s *Shadow) TableRows() Rows {
+	lines := s.Lines()
+	title := -1
+	for i, l := range lines {
+		if titleRe.MatchString(l) {
+			title = i
+			break
+		}
+	}
+	if title < 0 || title+1 >= len(lines) {
+		return Rows{}
+	}
+	var out Rows
+	for _, h := range strings.Fields(strings.Trim(lines[title+1], "│ ")) {
+		out.Header = append(out.Header, strings.TrimRight(h, "↑↓"))
+	}
+	for y := title + 2; y < len(lines) && !strings.HasPrefix(lines[y], "└"); y++ {
+		if f := strings.Fields(strings.Trim(lines[y], "│ ")); len(f) > 0 {
+			out.Rows = append(out.Rows, f)
+		}
+	}
+	return out
+}
+
 // ActionRows returns the rows a K9s table action applies to: every row
 // marked with Space when there are any (K9s then acts on all of them),
 // else the row under the cursor. It returns no rows when the screen shows

@@ -58,6 +58,12 @@ type Shadow struct {
 	// as nothing has been fed since (see cachedLines).
 	textMu sync.Mutex
 	text   textCache
+	// wasAlt is set once K9s has entered the alternate screen: leaving it
+	// after that means a child program owns the terminal. away is set
+	// then, and stays set until K9s's own screen is back: the child (vim)
+	// may enter the alternate screen itself.
+	wasAlt bool
+	away   bool
 }
 
 // New starts a shadow screen of cols×rows.
@@ -65,7 +71,16 @@ func New(cols, rows int) *Shadow {
 	s := &Shadow{em: newEmulator(cols, rows)}
 	s.cond = sync.NewCond(&s.mu)
 	s.em.SetCallbacks(vt.Callbacks{
-		AltScreen:        func(on bool) { s.setMode(func(m *Modes) { m.AltScreen = on }) },
+		AltScreen: func(on bool) {
+			s.setMode(func(m *Modes) { m.AltScreen = on })
+			s.modeMu.Lock()
+			if on {
+				s.wasAlt = true
+			} else if s.wasAlt {
+				s.away = true
+			}
+			s.modeMu.Unlock()
+		},
 		CursorVisibility: func(visible bool) { s.setMode(func(m *Modes) { m.CursorHidden = !visible }) },
 		EnableMode:       func(m ansi.Mode) { s.trackMode(m, true) },
 		DisableMode:      func(m ansi.Mode) { s.trackMode(m, false) },
@@ -116,7 +131,17 @@ func (s *Shadow) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	if !s.closed {
 		n := 0
-		for _, part := range s.alt.keep(p) {
+		wasOn := s.alt.on
+		parts := s.alt.keep(p)
+		if wasOn && !s.alt.on {
+			// K9s left the alternate screen: a child owns the terminal from
+			// now, whenever the emulator gets to it. Keys typed meanwhile
+			// are the child's.
+			s.modeMu.Lock()
+			s.away = true
+			s.modeMu.Unlock()
+		}
+		for _, part := range parts {
 			s.queue = append(s.queue, part...)
 			n += len(part)
 		}
@@ -229,9 +254,30 @@ func (s *Shadow) Cursor() (col, row int, hidden bool) {
 // State reads K9s's state off the current screen.
 func (s *Shadow) State() State {
 	s.Sync()
-	st := s.parsedNow()
-	st.Suspended = st.Known && !s.Modes().AltScreen
-	return st
+	return s.StateNow()
+}
+
+// suspended reports whether K9s, having drawn on the alternate screen,
+// has left it and not come back: a shell, an editor or a plugin owns the
+// terminal. K9s is back once the alternate screen shows its view's frame
+// (st, read off it); a child on the alternate screen (vim) has none.
+func (s *Shadow) suspended(st func() State) bool {
+	s.modeMu.Lock()
+	away, alt := s.away, s.modes.AltScreen
+	s.modeMu.Unlock()
+	if !away {
+		return false
+	}
+	s.mu.Lock()
+	queuedOn := s.alt.on
+	s.mu.Unlock()
+	if !queuedOn || !alt || st().Resource == "" {
+		return true
+	}
+	s.modeMu.Lock()
+	s.away = false
+	s.modeMu.Unlock()
+	return false
 }
 
 // Generation counts the output fed to the emulator so far; it changes
@@ -246,9 +292,22 @@ func (s *Shadow) Generation() uint64 {
 // without waiting for queued output: for the keystroke path, which must
 // never wait on the emulator.
 func (s *Shadow) StateNow() State {
-	st := s.parsedNow()
-	st.Suspended = st.Known && !s.Modes().AltScreen
-	return st
+	var parsed *State
+	parse := func() State {
+		if parsed == nil {
+			st := s.parsedNow()
+			parsed = &st
+		}
+		return *parsed
+	}
+	if s.suspended(parse) {
+		// The main screen shows the child's output (or nothing: the
+		// emulator is not fed while K9s is away), never K9s's own state,
+		// so nothing else is read off it. The state is still known: keys
+		// belong to the child until K9s comes back.
+		return State{Known: true, Suspended: true, Count: -1}
+	}
+	return parse()
 }
 
 // Close stops the feeding goroutine and the reply drain, dropping output

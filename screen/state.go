@@ -32,6 +32,10 @@ type State struct {
 	Crumbs    []string
 	Mode      Mode
 	Suspended bool // K9s left the alternate screen: a shell or editor owns the terminal
+	// ReadOnlyKnown is set when the header shows K9s's lock: "[R]" when
+	// K9s runs read-only (--readonly, readOnly in its config, not undone
+	// by --write) and hides its write keys, "[RW]" when it does not.
+	ReadOnlyKnown, ReadOnly bool
 }
 
 var (
@@ -41,9 +45,13 @@ var (
 	// "┌─ deployments(shop)[1] </web> ─┐", "┌─ describe(shop/web) ─┐".
 	titleRe = regexp.MustCompile(`^┌─+ ([A-Za-z][\w.\-]*)(?:\(([^)]*)\))?(?:\[(\d+)\])?(?: <[^>]*>)? ─`)
 	crumbRe = regexp.MustCompile(`<([a-z][\w.\-/]*)>`)
-	// A dialog or form is a titled box drawn inside the view's frame:
-	// "│   ┌────<Delete>────┐   │", "<error>", "<Scale>", "<PortForward>".
-	dialogRe = regexp.MustCompile(`│\s*┌─+<[^>]+>─+┐`)
+	// A dialog or form is a box whose title sits between dashes:
+	// "┌────<Delete>────┐", "<error>", "<Scale>", "<PortForward>". It is
+	// drawn over the table, so its top border may follow the cells of a
+	// row ("│ web-5cb  ┌───<Sanitize>───┐ 0/1 │"): only the title's own
+	// shape is looked for. Nothing else K9s draws puts "─<" before a title
+	// (a view's filter is " </web> ", with spaces).
+	dialogRe = regexp.MustCompile(`┌─+<[^<>│]+>─+┐`)
 )
 
 // Parse reads K9s's state from the screen's text lines.
@@ -61,6 +69,12 @@ func Parse(lines []string) State {
 		v := strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(m[2], "[RW]"), "[R]"))
 		switch m[1] {
 		case "Context":
+			switch {
+			case strings.HasSuffix(m[2], " [R]"):
+				st.ReadOnlyKnown, st.ReadOnly = true, true
+			case strings.HasSuffix(m[2], " [RW]"):
+				st.ReadOnlyKnown = true
+			}
 			st.Context, st.Known = v, true
 		case "Cluster":
 			st.Cluster = v

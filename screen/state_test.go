@@ -76,3 +76,35 @@ func TestParseIgnoresLookalikeRows(t *testing.T) {
 		t.Errorf("context %q, want dev", st.Context)
 	}
 }
+
+// A dialog drawn over a filled table: its top border follows a row's
+// cells, not only spaces (issue 12, item 2: at 45 rows sanitize's typed
+// confirmation was read as commands).
+func TestParseDialogOverAFilledRow(t *testing.T) {
+	b, _ := os.ReadFile(filepath.Join("testdata", "delete-dialog.txt"))
+	lines := strings.Split(string(b), "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "<Delete>") {
+			lines[i] = "│ web-5cbbf99d94-hq ●  0/1 Pe┌─────────────────<Delete>─────────────────┐ n/a      n/a     3s                       │"
+		}
+	}
+	if st := Parse(lines); st.Mode != ModeDialog {
+		t.Errorf("mode %s, want dialog", st.Mode)
+	}
+	// A view's filter in its title is not a dialog.
+	if st := Parse(strings.Split("┌──── deployments(shop)[1] </web> ────┐\n│ web │\n└─────┘", "\n")); st.Mode == ModeDialog {
+		t.Errorf("a filtered title read as a dialog")
+	}
+}
+
+func TestParseReadOnlyLock(t *testing.T) {
+	b, _ := os.ReadFile(filepath.Join("testdata", "pods.txt"))
+	lines := strings.Split(string(b), "\n")
+	if st := Parse(lines); !st.ReadOnlyKnown || st.ReadOnly {
+		t.Errorf("[RW]: got %+v", st)
+	}
+	lines[0] = strings.Replace(lines[0], "dev [RW]", "dev [R] ", 1)
+	if st := Parse(lines); !st.ReadOnlyKnown || !st.ReadOnly || st.Context != "dev" {
+		t.Errorf("[R]: got %+v", st)
+	}
+}

@@ -7,6 +7,7 @@ package stepup
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"time"
 
@@ -31,6 +32,8 @@ type Screen interface {
 	State() screen.State
 	// ActionRows are the marked rows, else the row under the cursor.
 	ActionRows() screen.Rows
+	// TableRows are all the rows of the table on screen.
+	TableRows() screen.Rows
 }
 
 // GateOptions configures a Gate.
@@ -50,6 +53,18 @@ type GateOptions struct {
 	Prompting func() bool
 	// RelockKey is the byte that closes every window while one is open.
 	RelockKey byte
+	// ReadOnly is K9s started read-only (--readonly without --write): it
+	// hides its write keys, so they are not actions. The header's lock,
+	// when shown, overrides it.
+	ReadOnly bool
+	// Contexts lists the kubeconfig's context names, for reading a
+	// Tab-completed ":ctx pro<Tab>"; nil when unknown.
+	Contexts func() []string
+	// Hotkeys returns the user's K9s hotkeys for a context; nil: none.
+	Hotkeys func(context string) []keys.Hotkey
+	// Overrides returns the user's K9s plugins that take over K9s's own
+	// keys in a context (override: true); nil means none.
+	Overrides func(context string) []keys.Override
 }
 
 // Gate decides, key by key, what of the user's input goes to K9s: in a
@@ -68,14 +83,37 @@ type Gate struct {
 	held     []byte // the held key and what followed it in its read; nil when nothing is held
 	holding  bool
 	observed uint64 // screen generation last shown to the watcher
+
+	// After a lone ESC, K9s may yet read it with the next byte as one
+	// Alt key (see EscAmbiguity). beforeEsc is the watcher as it was
+	// before that ESC (nil when no reading is open), escAt when the ESC
+	// arrived, escState what the screen showed then.
+	beforeEsc *keys.Watcher
+	escAt     time.Time
+	escState  screen.State
+	// escSeen is the screen when a lone ESC arrived, before K9s had it.
+	escSeen screen.State
 }
+
+// EscAmbiguity is how long after a lone ESC the guard cannot be sure how
+// K9s read it. tcell takes ESC and the next byte as one Alt key when it
+// reads them together, which a busy machine can make happen even when the
+// user left more than keys.EscDelay between them: then ":ctx dev" is
+// Alt-: and table keys for K9s (the e of dev an edit). Until the screen
+// shows K9s took the Esc on its own (the view or mode changed) or this
+// long has passed, a key dangerous under either reading is held: the guard
+// takes the reading that prompts.
+const EscAmbiguity = 250 * time.Millisecond
 
 // NewGate returns a gate in K9s's start-up state.
 func NewGate(opts GateOptions) *Gate {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{Context: opts.Context, Now: opts.Now})}
+	return &Gate{opts: opts, watcher: keys.NewWatcher(keys.Options{
+		Context: opts.Context, Now: opts.Now, ReadOnly: opts.ReadOnly, Overrides: opts.Overrides, Contexts: opts.Contexts,
+		Hotkeys: opts.Hotkeys,
+	})}
 }
 
 // Decision is what to do with one read of input.
@@ -129,6 +167,9 @@ func (g *Gate) Input(p []byte) Decision {
 	// A lone ESC that has waited keys.EscDelay is a key of its own, read
 	// before p; its byte went to K9s when it arrived.
 	g.Expire()
+	if h, ok := g.altReading(p); ok {
+		return h
+	}
 	carried := len(g.decoder.Pending())
 	_, ks := g.decoder.FeedAt(p, g.opts.Now())
 	// Each key's bytes in p: keys are contiguous, and the first may have
@@ -160,8 +201,11 @@ func (g *Gate) Input(p []byte) Decision {
 	// Bytes of a key not complete yet (a lone ESC, half a sequence) go to
 	// K9s now: the guard never delays typing.
 	d := Decision{Forward: append(fwd, p[max(offset, 0):]...)}
-	if len(g.decoder.Pending()) > 0 {
+	if pend := g.decoder.Pending(); len(pend) > 0 {
 		d.ExpireAfter = keys.EscDelay
+		if len(pend) == 1 && pend[0] == 0x1b {
+			g.escSeen = g.opts.Screen.StateNow()
+		}
 	}
 	return d
 }
@@ -169,8 +213,61 @@ func (g *Gate) Input(p []byte) Decision {
 // Expire tells the watcher about a lone ESC once the silence after it
 // makes it a key (see keys.EscDelay); its byte went to K9s already.
 func (g *Gate) Expire() {
+	at := g.decoder.Since()
 	for _, k := range g.decoder.Expire(g.opts.Now()) {
+		if k.Code == keys.Escape && len(k.Raw) == 1 {
+			g.beforeEsc, g.escAt, g.escState = g.watcher.Clone(), at, g.escSeen
+		}
 		g.watcher.Classify(k)
+	}
+}
+
+// altReading classifies p as K9s reads it if it takes the last lone ESC
+// and p's first byte as one Alt key (see EscAmbiguity). When a key is
+// dangerous under that reading it returns the hold for it; the keys before
+// it go to K9s, and the main reading follows them so that it stays in step
+// with K9s either way.
+func (g *Gate) altReading(p []byte) (Decision, bool) {
+	before := g.beforeEsc
+	g.beforeEsc = nil
+	if before == nil || len(g.decoder.Pending()) > 0 || g.opts.Now().Sub(g.escAt) >= EscAmbiguity {
+		return Decision{}, false
+	}
+	if st := g.opts.Screen.StateNow(); st.Resource != g.escState.Resource || st.Mode != g.escState.Mode || st.Suspended != g.escState.Suspended {
+		return Decision{}, false // K9s has shown that it took the Esc on its own
+	}
+	var d keys.Decoder
+	ks := append(d.Feed(append([]byte{0x1b}, p...)), d.Flush()...)
+	offset := -1 // the ESC is not in p
+	for _, k := range ks {
+		start := max(offset, 0)
+		offset += len(k.Raw)
+		v := before.Classify(k)
+		if !v.Dangerous() {
+			continue
+		}
+		h, ok := g.needsStepUp(v)
+		if !ok {
+			continue
+		}
+		// The keys before the held one reach K9s, and the main reading
+		// takes them in; the held key and the rest wait.
+		fwd := p[:start]
+		g.feedMain(fwd)
+		g.holding = true
+		g.held = append([]byte(nil), p[start:]...)
+		return Decision{Forward: fwd, Hold: &h}, true
+	}
+	return Decision{}, false
+}
+
+// feedMain advances the main reading over bytes that go to K9s unheld.
+func (g *Gate) feedMain(p []byte) {
+	_, ks := g.decoder.FeedAt(p, g.opts.Now())
+	for _, k := range ks {
+		if v := g.watcher.Classify(k); v.ContextChanged {
+			g.ContextSwitched(v.NewContext)
+		}
 	}
 }
 
@@ -204,6 +301,14 @@ func (g *Gate) ContextSwitched(to string) {
 	}
 }
 
+// Viewing reports the resource the user's current K9s view acts on ("" if
+// unknown) and whether a child K9s started owns the terminal. It reads
+// only the watcher, which is safe for concurrent use, so the gateway's
+// asker may call it from any goroutine.
+func (g *Gate) Viewing() (resource string, suspended bool) {
+	return g.watcher.ActionResource(), g.watcher.Mode() == keys.ModeSuspended
+}
+
 // mayBeAction reports whether p holds a key that is an action in some K9s
 // view; only then is the screen re-read before classifying.
 func mayBeAction(p []byte) bool {
@@ -231,6 +336,17 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 		ctxName = g.watcher.Context()
 	}
 	if ctxName == "" {
+		// A Tab-completed switch the screen has not named yet: of the
+		// contexts it may have reached, a protected one is assumed (the
+		// reading that prompts).
+		for _, c := range g.watcher.ContextCandidates() {
+			if g.opts.Policy(c).Protected {
+				ctxName = c
+				break
+			}
+		}
+	}
+	if ctxName == "" {
 		// Unknown context: the gateway, which always knows, enforces.
 		return Hold{}, false
 	}
@@ -238,8 +354,26 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 	if !pol.Protected || !pol.Requires(v.Action) {
 		return Hold{}, false
 	}
-	targets := g.keyTargets()
+	if v.Resource == "workloads" {
+		// The workloads view mixes kinds; its KIND column says what each
+		// row is, and that is what K9s edits or deletes.
+		v.Resource = workloadKind(g.opts.Screen.ActionRows(), v.Resource)
+	}
+	targets := g.keyTargets(v)
+	if v.Action == keys.ActRollback && v.Resource == keys.ResReplicaSets {
+		// K9s rolls back the Deployment that owns the replicaset
+		// (internal/dao/rs.go): that is what the grant must cover.
+		if owners, ok := rsOwners(targets); ok {
+			v.Resource, targets = keys.ResDeployments, owners
+		}
+	}
 	keyScope, mapped := KeyScope(v.Action, v.Resource, targets)
+	if !mapped && v.Resource == keys.ResDir && pol.Scope == profile.ScopeOperation {
+		// :dir's apply and delete run kubectl on manifests the guard does
+		// not read: a grant from the key could cover none of its requests,
+		// and the gateway would ask again. It alone asks, naming each.
+		return Hold{}, false
+	}
 	if !mapped {
 		// Nothing the gateway will see: the grant covers no request.
 		keyScope = &GrantScope{Action: v.Action}
@@ -284,8 +418,13 @@ func needsConfirmName(pol profile.Policy, action, resource string) bool {
 // view title, or the row's NAMESPACE column in an all-namespaces view. A
 // name that cannot be read leaves it out (the scope is then too narrow,
 // never too wide).
-func (g *Gate) keyTargets() []Target {
+func (g *Gate) keyTargets(v keys.Verdict) []Target {
 	st := g.opts.Screen.State()
+	if v.Label == "sanitize" {
+		if t := sanitizeTargets(st, g.opts.Screen.TableRows()); t != nil {
+			return t
+		}
+	}
 	switch st.Resource {
 	case "describe", "yaml", "logs":
 		// One object, named in the title: "describe(shop/web)", "yaml(node-1)".
@@ -319,6 +458,83 @@ func (g *Gate) keyTargets() []Target {
 	return out
 }
 
+// workloadKind is the one resource the rows of the workloads view are
+// ("apps/v1/deployments" in their KIND column), or fallback when they mix
+// kinds or none can be read.
+func workloadKind(rows screen.Rows, fallback string) string {
+	kind := ""
+	for i := range rows.Rows {
+		k := keys.CanonicalResource(rows.Column(i, "KIND"))
+		if k == "" || kind != "" && k != kind {
+			return fallback
+		}
+		kind = k
+	}
+	if kind == "" {
+		return fallback
+	}
+	return kind
+}
+
+// podTemplateHash is the suffix a Deployment gives its replicasets' names
+// (a pod-template-hash, in the alphabet of apimachinery's SafeEncodeString).
+var podTemplateHash = regexp.MustCompile(`^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5,10}$`)
+
+// rsOwners names the Deployments owning replicasets, from their names;
+// ok is false when a name does not have a Deployment's shape (the
+// replicaset is then named, too narrow: the gateway asks for the patch).
+func rsOwners(rs []Target) ([]Target, bool) {
+	if len(rs) == 0 {
+		return nil, false
+	}
+	out := make([]Target, 0, len(rs))
+	for _, t := range rs {
+		m := podTemplateHash.FindStringSubmatch(t.Name)
+		if m == nil {
+			return nil, false
+		}
+		out = append(out, Target{Namespace: t.Namespace, Name: m[1]})
+	}
+	return out, true
+}
+
+// sanitizePhases are the pod states K9s v0.50.16's sanitize deletes
+// (internal/dao/pod.go toastPhases), as its STATUS column shows them.
+var sanitizePhases = map[string]bool{
+	"Completed": true, "Pending": true, "CrashLoopBackOff": true, "Error": true, "ImagePullBackOff": true,
+	"ContainerStatusUnknown": true, "Evicted": true, "OOMKilled": true,
+}
+
+// sanitizeTargets are the pods sanitize (z) deletes: every pod of the
+// namespace in one of sanitizePhases, not the one under the cursor. They
+// can be named only when the whole table is on screen; otherwise nil, and
+// the cursor pod is named (too narrow: the gateway asks for the rest).
+func sanitizeTargets(st screen.State, rows screen.Rows) []Target {
+	if st.Count < 0 || len(rows.Rows) != st.Count {
+		return nil
+	}
+	var out []Target
+	for i := range rows.Rows {
+		name, status := rows.Column(i, "NAME"), rows.Column(i, "STATUS")
+		if name == "" || status == "" {
+			return nil
+		}
+		if !sanitizePhases[status] {
+			continue
+		}
+		t := Target{Name: name, Namespace: st.Namespace}
+		switch st.Namespace {
+		case "all", "-", "":
+			t.Namespace = rows.Column(i, "NAMESPACE")
+		}
+		out = append(out, t)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
 // describeTargets names the objects a key acts on, as the screen shows
 // them: "pod shop/web-1", "pods shop/a, shop/b".
 func describeTargets(resource string, targets []Target) string {
@@ -342,7 +558,10 @@ func describeTargets(resource string, targets []Target) string {
 
 // watcherState is the watcher's reading of what the shadow screen shows.
 func watcherState(st screen.State) keys.ScreenState {
-	out := keys.ScreenState{Context: st.Context, Resource: keys.CanonicalResource(st.Resource), Known: st.Known}
+	out := keys.ScreenState{
+		Context: st.Context, Resource: keys.CanonicalResource(st.Resource), Known: st.Known,
+		ReadOnlyKnown: st.ReadOnlyKnown, ReadOnly: st.ReadOnly,
+	}
 	switch {
 	case st.Suspended:
 		out.Mode = keys.ModeSuspended

@@ -7,12 +7,14 @@ import (
 
 	"github.com/k9s-guard/k9s-guard/profile"
 	"github.com/k9s-guard/k9s-guard/screen"
+	"github.com/k9s-guard/k9s-guard/stepup/keys"
 )
 
 // gateScreen is a shadow screen made by hand.
 type gateScreen struct {
 	st   screen.State
 	rows screen.Rows
+	all  screen.Rows // every row of the table, when more than rows
 	gen  uint64
 	busy bool // the emulator has output it has not applied yet
 }
@@ -22,6 +24,12 @@ func (s *gateScreen) Generation() uint64      { return s.gen }
 func (s *gateScreen) StateNow() screen.State  { return s.st }
 func (s *gateScreen) State() screen.State     { return s.st }
 func (s *gateScreen) ActionRows() screen.Rows { return s.rows }
+func (s *gateScreen) TableRows() screen.Rows {
+	if s.all.Header != nil {
+		return s.all
+	}
+	return s.rows
+}
 
 const relock = 0x1d // Ctrl-], as overlay.RelockKey
 
@@ -43,6 +51,20 @@ func gatePolicy(ctx string) profile.Policy {
 	}
 	return pol
 }
+
+// viewOf is the view resource ("replicasets", "yaml") in prod, titled
+// resource(title), with one row named web under the cursor.
+func viewOf(resource, title string) *gateScreen {
+	return &gateScreen{
+		st:   screen.State{Known: true, Context: "prod", Resource: resource, Namespace: title, Mode: screen.ModeNormal, Count: 1},
+		rows: screen.Rows{Header: []string{"NAME", "READY"}, Rows: [][]string{{"web", "1/1"}}},
+		gen:  1,
+	}
+}
+
+// suspended is what the shadow screen reads while a child K9s started
+// owns the terminal: nothing but that.
+var suspended = screen.State{Known: true, Suspended: true, Count: -1}
 
 func podsView(ctx, ns string, rows ...[]string) *gateScreen {
 	return &gateScreen{
@@ -75,6 +97,10 @@ func TestGate(t *testing.T) {
 		screen    *gateScreen // nil: pods in prod/shop with cart-1 under the cursor
 		window    string      // "": none; "context": a whole-context grant; "kill cart-1": a grant for that
 		prompting bool
+		readOnly  bool   // K9s started with --readonly
+		plugins   string // the user's plugins.yaml
+		hotkeys   string // the user's hotkeys.yaml
+		holdCtx   string // the hold's context when not the start context
 		steps     []gateStep
 		// What K9s received, in order (forwarded and replayed), what the
 		// overlay received, the hold raised ("action target"), and the
@@ -118,6 +144,24 @@ func TestGate(t *testing.T) {
 		{name: "Esc and : within 50 ms are Alt-:, so the letters are commands",
 			steps:   []gateStep{in("\x1b"), inAfter(10*time.Millisecond, ":ctx dev\r")},
 			wantK9s: "\x1b:c", wantHold: "transfer pod shop/cart-1", wantScope: "connect pods/exec shop/cart-1"},
+
+		// Issue 13: after a lone ESC the guard cannot know whether K9s read
+		// it with the next byte (a busy machine): until the screen shows K9s
+		// took the Esc, or EscAmbiguity passes, a key dangerous as K9s
+		// would read Alt-: and table keys is held.
+		{name: "Esc then :ctx dev 60 ms later, screen unchanged: the Alt reading prompts",
+			steps:   []gateStep{in("\x1b"), inAfter(60*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:c", wantHold: "transfer pod shop/cart-1", wantScope: "connect pods/exec shop/cart-1"},
+		{name: "Esc, the timer, then :ctx dev before the screen changed: the Alt reading prompts",
+			steps:   []gateStep{in("\x1b"), {after: 50 * time.Millisecond, expire: true}, inAfter(20*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:c", wantHold: "transfer pod shop/cart-1", wantScope: "connect pods/exec shop/cart-1"},
+		{name: "Esc, K9s shows it took it, then :ctx dev: a command",
+			steps: []gateStep{in("\x1b"), {after: 50 * time.Millisecond, expire: true},
+				{screen: &screen.State{Known: true, Context: "prod", Resource: "deployments", Namespace: "shop", Mode: screen.ModeNormal}},
+				inAfter(20*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "\x1b:ctx dev\r"},
+		{name: "Esc then :ctx dev after the ambiguity: a command",
+			steps: []gateStep{in("\x1b"), inAfter(EscAmbiguity, ":ctx dev\r")}, wantK9s: "\x1b:ctx dev\r"},
 
 		// Escape sequences split across reads.
 		{name: "a split arrow key passes whole",
@@ -211,7 +255,112 @@ func TestGate(t *testing.T) {
 			steps: []gateStep{in(":ctx dev\r"), in("\x0b")}, wantK9s: ":ctx dev\r\x0b", wantWindows: ""},
 		{name: "a command for another context closes the window", window: "context",
 			steps: []gateStep{in(":pods @dev\r")}, wantK9s: ":pods @dev\r", wantWindows: ""},
+		// Reaching the protected context another way: a Tab-completed
+		// ":ctx pro<Tab>" the screen has not named yet.
+		{name: ":ctx pro Tab Enter then Ctrl-K at once: a protected candidate is assumed",
+			steps:   []gateStep{in(":ctx pro\t\r"), in("\x0b")},
+			wantK9s: ":ctx pro\t\r", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+		{name: ":ctx de Tab Enter completes to dev only: Ctrl-K is dev's", window: "context",
+			steps:   []gateStep{in(":ctx de\t\r"), in("\x0b")},
+			wantK9s: ":ctx de\t\r\x0b", wantWindows: ""},
+		{name: "a hotkey running pods @prod (header hidden): Ctrl-K after it is prod's", ctx: "dev",
+			screen:  podsView("dev", "shop", cart),
+			hotkeys: "hotKeys:\n  prod:\n    shortCut: Shift-P\n    command: pods @prod\n",
+			steps:   []gateStep{in("P"), in("\x0b")},
+			wantK9s: "P", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1", holdCtx: "prod"},
 		{name: "typing in the filter is text", steps: []gateStep{in("/kill\r")}, wantK9s: "/kill\r"},
+
+		// Issue 12, item 1: a program K9s handed the terminal to owns the
+		// keys (vi's i, bash's e and Ctrl-D); back in K9s they are K9s's.
+		{name: "in a plugin's bash, e and Ctrl-D are the shell's",
+			steps:   []gateStep{{screen: &suspended}, in("echo e\r"), in("\x04")},
+			wantK9s: "echo e\r\x04"},
+		{name: "in vi (kubectl edit), i is vi's", screen: viewOf("deployments", "shop"),
+			steps: []gateStep{{screen: &suspended}, in("i")}, wantK9s: "i"},
+		{name: "back from the shell, Ctrl-K prompts again",
+			steps:   []gateStep{{screen: &suspended}, in("ls\r"), {screen: &podsView("prod", "shop").st}, in("\x0b")},
+			wantK9s: "ls\r", wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
+
+		// Item 2: letters typed into K9s's own dialog or form are text.
+		{name: "set image's form: busybox is text, not a shell",
+			steps:   []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("busybox")},
+			wantK9s: "busybox"},
+		{name: "sanitize's typed confirmation: Yes Please! is text",
+			steps:   []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}}, in("Yes Please!\r")},
+			wantK9s: "Yes Please!\r"},
+
+		// Item 4: keys K9s does not bind in that view.
+		{name: "s on replicasets does nothing", screen: viewOf("replicasets", "shop"),
+			steps: []gateStep{in("s")}, wantK9s: "s"},
+		{name: "Ctrl-D on containers does nothing", screen: viewOf("containers", "shop/web"),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		{name: "Ctrl-D in the YAML view does nothing", screen: viewOf("yaml", "shop/web"),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		{name: "Ctrl-D in Describe does nothing", screen: viewOf("describe", "shop/web"),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		{name: "Ctrl-D and e in Logs do nothing", screen: viewOf("logs", "shop/web"),
+			steps: []gateStep{in("\x04e")}, wantK9s: "\x04e"},
+		{name: "e in Describe still edits the object beneath", wantK9s: "d",
+			steps: []gateStep{in("d"), {screen: &viewOf("describe", "shop/web").st}, in("e")}, wantHold: "edit pod shop/web", wantScope: "update pods shop/web"},
+		{name: "Ctrl-D, s and e in :dir do nothing", screen: viewOf("dirs", "/tmp/manifests"),
+			steps: []gateStep{in("\x04se")}, wantK9s: "\x04se"},
+		{name: "a in :dir under scope operation is left to the gateway, which names each request", screen: viewOf("dirs", "/tmp/manifests"),
+			steps: []gateStep{in("a")}, wantK9s: "a"},
+		{name: "a in :dir under scope context applies (the title dirs(...) is :dir)", ctx: "prod-wide",
+			screen: func() *gateScreen { s := viewOf("dirs", "/tmp/manifests"); s.st.Context = "prod-wide"; return s }(),
+			steps:  []gateStep{in("a")}, wantHold: "apply dir /tmp/manifests/web", wantScope: "every write and sensitive request"},
+
+		// Right action, right target: sanitize deletes every Pending,
+		// Completed or failed pod of the namespace, not the cursor pod.
+		{name: "sanitize names every pod K9s will delete", screen: func() *gateScreen {
+			s := podsView("prod", "shop", []string{"a", "0/1", "Pending"})
+			s.all = screen.Rows{Header: []string{"NAME", "READY", "STATUS"}, Rows: [][]string{
+				{"a", "0/1", "Pending"}, {"b", "1/1", "Running"}, {"c", "0/1", "Completed"}, {"d", "0/1", "Error"}}}
+			s.st.Count = 4
+			return s
+		}(), steps: []gateStep{in("z")}, wantHold: "delete pods shop/a, shop/c, shop/d", wantScope: "delete pods shop/a, shop/c, shop/d"},
+		{name: "sanitize with the table scrolled names the cursor pod only", screen: func() *gateScreen {
+			s := podsView("prod", "shop", []string{"a", "0/1", "Pending"})
+			s.st.Count = 40
+			return s
+		}(), steps: []gateStep{in("z")}, wantHold: "delete pod shop/a", wantScope: "delete pods shop/a"},
+
+		// The workloads view: the KIND column names what a row is.
+		{name: "Ctrl-D in workloads names the row's kind, not \"workload\"", screen: &gateScreen{gen: 1,
+			st:   screen.State{Known: true, Context: "prod", Resource: "workloads", Namespace: "shop", Mode: screen.ModeNormal},
+			rows: screen.Rows{Header: []string{"KIND", "NAMESPACE", "NAME"}, Rows: [][]string{{"apps/v1/deployments", "shop", "web"}}}},
+			steps: []gateStep{in("\x04")}, wantHold: "delete deployment shop/web", wantScope: "delete deployments.apps shop/web"},
+
+		// Replicaset rollback patches the owning Deployment.
+		{name: "Ctrl-L on a replicaset names the Deployment K9s rolls back", screen: func() *gateScreen {
+			s := viewOf("replicasets", "shop")
+			s.rows.Rows = [][]string{{"web-5cbbf99d94", "3"}}
+			return s
+		}(), steps: []gateStep{in("\x0c")}, wantHold: "rollback deployment shop/web", wantScope: "update deployments.apps shop/web"},
+
+		// Right action, right target: the xray title names its root.
+		{name: "s in xray is a shell, not a scale", screen: viewOf("xray-pods", "shop"),
+			steps: []gateStep{in("s")}, wantHold: "exec xray shop/web", wantScope: "connect pods/exec"},
+
+		// Item 6: a plugin that overrides a key takes it from K9s.
+		{name: "a plugin overriding s on deployments: s is the plugin's", screen: viewOf("deployments", "shop"),
+			plugins: "plugins:\n  get:\n    shortCut: s\n    override: true\n    scopes: [deploy]\n    command: kubectl\n",
+			steps:   []gateStep{in("s")}, wantK9s: "s"},
+		{name: "a plugin on s without override leaves K9s its scale", screen: viewOf("deployments", "shop"),
+			plugins: "plugins:\n  get:\n    shortCut: s\n    scopes: [deploy]\n    command: kubectl\n",
+			steps:   []gateStep{in("s")}, wantHold: "scale deployment shop/web", wantScope: "update deployments.apps/scale shop/web"},
+
+		// Item 5: K9s run read-only hides its write keys.
+		{name: "--readonly: Ctrl-K, Ctrl-D, e, s, a, t, z and i do nothing", readOnly: true,
+			steps: []gateStep{in("\x0b\x04esatzi")}, wantK9s: "\x0b\x04esatzi"},
+		{name: "--readonly keeps port-forward", readOnly: true,
+			steps: []gateStep{in("F")}, wantHold: "port-forward pod shop/cart-1", wantScope: "connect pods/portforward shop/cart-1"},
+		{name: "the header's [R] says read-only though the flag did not",
+			steps:   []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal, ReadOnlyKnown: true, ReadOnly: true}}, in("\x0b")},
+			wantK9s: "\x0b"},
+		{name: "the header's [RW] (--write) wins over --readonly", readOnly: true,
+			steps:    []gateStep{{screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal, ReadOnlyKnown: true}}, in("\x0b")},
+			wantHold: "kill pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,7 +379,22 @@ func TestGate(t *testing.T) {
 			}
 			gate := NewGate(GateOptions{
 				Context: ctx, Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: sc,
-				Prompting: func() bool { return tc.prompting }, RelockKey: relock,
+				Prompting: func() bool { return tc.prompting }, RelockKey: relock, ReadOnly: tc.readOnly,
+				Contexts: func() []string { return []string{"dev", "prod", "prod-wide"} },
+				Hotkeys: func(string) []keys.Hotkey {
+					hh, err := keys.ParseHotkeys("hotkeys.yaml", []byte(tc.hotkeys))
+					if err != nil {
+						t.Fatal(err)
+					}
+					return hh
+				},
+				Overrides: func(string) []keys.Override {
+					oo, err := keys.ParsePlugins("plugins.yaml", []byte(tc.plugins))
+					if err != nil {
+						t.Fatal(err)
+					}
+					return oo
+				},
 			})
 			switch {
 			case tc.window == "context":
@@ -278,7 +442,11 @@ func TestGate(t *testing.T) {
 			var gotHold, gotConfirm, gotScope string
 			if hold != nil {
 				gotHold, gotConfirm, gotScope = hold.Action+" "+hold.Target, hold.ConfirmName, ScopeString(hold.Scope)
-				if hold.Context != ctx || hold.Window != 5*time.Minute || hold.Source != "context prod-admin" {
+				wantCtx := ctx
+				if tc.holdCtx != "" {
+					wantCtx = tc.holdCtx
+				}
+				if hold.Context != wantCtx || hold.Window != 5*time.Minute || hold.Source != "context prod-admin" {
 					t.Errorf("hold for %q, %s, source %q", hold.Context, hold.Window, hold.Source)
 				}
 			}

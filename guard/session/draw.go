@@ -24,7 +24,8 @@ func (s *session) statusLine() overlay.StatusLine {
 	return sl
 }
 
-// paintStatus draws the elevation indicator over K9s's logo corner.
+// paintStatus draws the elevation indicator where K9s leaves room for it
+// (see overlay.StatusRoom).
 func (s *session) paintStatus() {
 	s.statusMu.Lock()
 	defer s.statusMu.Unlock()
@@ -35,18 +36,50 @@ func (s *session) paintStatusLocked() {
 	if s.prompt == nil || s.prompt.active.Load() {
 		return
 	}
-	if !s.shadow.Modes().AltScreen {
+	if st := s.shadow.State(); st.Suspended || !s.shadow.Modes().AltScreen {
 		// K9s has handed the terminal to a shell or an editor: their screen
-		// is not K9s's, and the guard does not draw on it.
+		// is not K9s's, and the guard does not draw on it. (The relay checks
+		// this too, from the stream itself, which the shadow lags.)
 		return
 	}
-	cols, _ := s.shadow.Size()
-	if p := s.statusLine().Paint(s.cfg.Now(), cols); p != "" {
-		_, _ = s.out.DrawBetweenFrames(s.ownColors(p))
+	lines := s.shadow.Lines()
+	row, end, room, ok := overlay.StatusRoom(lines)
+	var p string
+	if ok {
+		p = s.statusLine().PaintIn(s.cfg.Now(), row, end, room)
 	}
 	if n := s.currentNotice(); n != "" {
+		cols, _ := s.shadow.Size()
 		_, _ = s.out.DrawBetweenFrames(s.ownColors(noticeSequence(n, cols)))
 	}
+	if p == "" {
+		s.out.SetSticky(nil)
+		return
+	}
+	if s.statusPainted && s.statusRow != row {
+		s.out.SetSticky(nil)
+		// The frame moved (the header hidden or shown): the old row goes
+		// back to what K9s drew there first.
+		if !s.repaintRow(s.statusRow) {
+			return
+		}
+	}
+	b := s.ownColors(p)
+	if drawn, _ := s.out.DrawBetweenFrames(b); drawn {
+		s.statusPainted, s.statusRow = true, row
+		s.out.SetSticky(b)
+	}
+}
+
+// repaintRow redraws one row of the real terminal from the shadow screen,
+// between K9s's frames; it reports whether it could.
+func (s *session) repaintRow(row int) bool {
+	rows := strings.Split(s.shadow.Render(), "\n")
+	if row >= len(rows) {
+		return true
+	}
+	drawn, _ := s.out.DrawBetweenFrames([]byte(ansi.SaveCursor + ansi.CursorPosition(1, row+1) + ansi.ResetStyle + rows[row] + ansi.ResetStyle + ansi.RestoreCursor))
+	return drawn
 }
 
 // A notice is a line k9s-guard says over K9s's top row for a few
@@ -93,15 +126,13 @@ func (s *session) clearStatus() {
 	s.statusMu.Lock()
 	defer s.statusMu.Unlock()
 	s.statusStale.Store(true)
+	s.out.SetSticky(nil)
 	if s.prompt == nil || s.prompt.active.Load() {
 		return // the repaint after the overlay redraws the row anyway
 	}
-	rows := strings.Split(s.shadow.Render(), "\n")
-	if len(rows) == 0 {
-		return
-	}
-	if drawn, _ := s.out.DrawBetweenFrames([]byte(ansi.SaveCursor + ansi.CursorHomePosition + ansi.ResetStyle + rows[0] + ansi.ResetStyle + ansi.RestoreCursor)); drawn {
+	if s.repaintRow(s.statusRow) {
 		s.statusStale.Store(false)
+		s.statusPainted = false
 	}
 	s.paintStatusLocked()
 }
@@ -124,7 +155,8 @@ func (s *session) ownColors(text string) []byte {
 // overlay), then the status line, and puts the cursor back.
 func (s *session) repaint() []byte {
 	var b strings.Builder
-	b.WriteString(frame(s.shadow.Render()))
+	screen := s.shadow.Render()
+	b.WriteString(frame(screen))
 	col, row, hidden := s.shadow.Cursor()
 	b.WriteString(ansi.CursorPosition(col+1, row+1))
 	if hidden {
@@ -132,8 +164,15 @@ func (s *session) repaint() []byte {
 	} else {
 		b.WriteString(ansi.ShowCursor)
 	}
-	cols, _ := s.shadow.Size()
-	b.WriteString(s.statusLine().Paint(s.cfg.Now(), cols))
+	s.statusMu.Lock()
+	defer s.statusMu.Unlock()
+	if row, end, room, ok := overlay.StatusRoom(strings.Split(ansi.Strip(screen), "\n")); ok {
+		if p := s.statusLine().PaintIn(s.cfg.Now(), row, end, room); p != "" {
+			b.WriteString(p)
+			s.statusPainted, s.statusRow = true, row
+			s.out.SetSticky(s.ownColors(p))
+		}
+	}
 	return []byte(b.String())
 }
 

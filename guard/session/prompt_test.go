@@ -79,3 +79,19 @@ func TestOverlayProgramEscCancels(t *testing.T) {
 		t.Errorf("outcome %v, codes %q: want cancelled with nothing checked", out, codes)
 	}
 }
+
+// The gateway's prompt says each word once (issue 12: "kill kill pod",
+// "secrets secrets secrets in namespace shop").
+func TestGatewayTargetSaysEachWordOnce(t *testing.T) {
+	for _, tc := range []struct{ action, op, want string }{
+		{"kill", "kill pod shop/web-1", "pod shop/web-1"},
+		{"secrets", "secrets secrets in namespace shop", "in namespace shop"},
+		{"secrets", "secrets secret shop/db", "secret shop/db"},
+		{"delete", "delete pods in namespace shop", "pods in namespace shop"},
+		{"scale", "update deployment/scale shop/web", "update deployment/scale shop/web"},
+	} {
+		if got := gatewayTarget(tc.action, tc.op); got != tc.want {
+			t.Errorf("gatewayTarget(%q, %q) = %q, want %q", tc.action, tc.op, got, tc.want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/user"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
@@ -29,6 +31,7 @@ import (
 	"github.com/k9s-guard/k9s-guard/pty"
 	"github.com/k9s-guard/k9s-guard/screen"
 	"github.com/k9s-guard/k9s-guard/stepup"
+	"github.com/k9s-guard/k9s-guard/stepup/keys"
 	"github.com/k9s-guard/k9s-guard/stepup/otp"
 	"github.com/k9s-guard/k9s-guard/ui/overlay"
 )
@@ -105,6 +108,12 @@ type session struct {
 	statusMu    sync.Mutex   // one status paint or wipe at a time, each from the current windows
 	notice      atomic.Pointer[notice]
 	editBusy    atomic.Bool // a context edit of K9s's is being handled
+	// statusRow is the screen row the indicator was last drawn on (under
+	// statusMu); statusPainted says it is still there.
+	statusRow     int
+	statusPainted bool
+
+	plugins *pluginCache // the user's K9s plugins that take over K9s's keys
 
 	panics chan error
 }
@@ -191,9 +200,11 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 	defer s.shadow.Close()
 	defer startProfiling(cfg.Getenv, func(m string) { fmt.Fprintf(cfg.Stderr, "warning: %s\n", m) })()
 	s.prompt = newPrompter(s)
+	s.plugins = &pluginCache{getenv: cfg.Getenv, now: cfg.Now}
 	s.gate = stepup.NewGate(stepup.GateOptions{
 		Context: cfg.Context, Now: cfg.Now, Policy: prot.policy, Windows: prot.windows, Screen: s.shadow,
-		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey,
+		Prompting: s.prompt.active.Load, RelockKey: overlay.RelockKey, ReadOnly: readOnlyArgs(args),
+		Overrides: s.plugins.get, Contexts: s.contextNames, Hotkeys: s.plugins.hotkeys,
 	})
 	asker.set(s.askFromGateway)
 	prot.windows.OnOpen(func(g stepup.Grant) {
@@ -367,7 +378,10 @@ func blastRadius(gw *kube.Gateway, contextName string, scope *stepup.GrantScope)
 // foresee (a plugin, a hotkey, :dir apply, kubectl from a K9s shell), or
 // one outside the scope of the grant a key opened.
 func (s *session) askFromGateway(ctx context.Context, req kube.StepUpRequest) (bool, error) {
-	target := req.Operation.String()
+	if !s.userAsked(req) {
+		return false, fmt.Errorf("%w: K9s sent it in the background, outside the view that reads it (open that view to be asked)", kube.ErrNotAsked)
+	}
+	target := gatewayTarget(req.Action, req.Operation.String())
 	ar := askRequest{
 		Context: req.Context, Action: req.Action, Target: target, Source: req.Elevation, Window: req.Window, Via: "gateway",
 		Verb: req.Verb, Group: req.Group, Resource: req.Resource, Subresource: req.Subresource, Namespace: req.Namespace, Name: req.Name,
@@ -401,6 +415,113 @@ func askedBy(c kube.Peer, k9sPID int) string {
 	return c.String() + ", through the gateway"
 }
 
+// contextNames lists the contexts of the session kubeconfig, the names
+// K9s completes ":ctx pro<Tab>" from. It is read when a completed switch
+// is submitted (rarely), so a context K9s renamed is seen.
+func (s *session) contextNames() []string {
+	if s.prot == nil || s.prot.gw == nil {
+		return nil
+	}
+	cfg, err := clientcmd.LoadFromFile(s.prot.gw.KubeconfigPath())
+	if err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(cfg.Contexts))
+	for n := range cfg.Contexts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// pluginCache holds the user's K9s plugins that override K9s's own keys,
+// for the key watcher, which asks on every key. K9s re-reads its plugin
+// files on each table refresh; the cache re-reads them as often, at most
+// every pluginTTL, so an edit of plugins.yaml is seen within a refresh.
+type pluginCache struct {
+	getenv func(string) string
+	now    func() time.Time
+
+	mu      sync.Mutex
+	cluster string // from K9s's header: per-context plugins live under it
+	key     string
+	at      time.Time
+	oo      []keys.Override
+	hk      []keys.Hotkey
+}
+
+const pluginTTL = 2 * time.Second
+
+func (c *pluginCache) setCluster(name string) {
+	c.mu.Lock()
+	c.cluster = name
+	c.mu.Unlock()
+}
+
+// get returns the overriding plugins for a context; a file K9s cannot
+// read either is skipped, as K9s skips it.
+func (c *pluginCache) get(context string) []keys.Override {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.load(context)
+	return c.oo
+}
+
+// hotkeys returns the user's K9s hotkeys for a context.
+func (c *pluginCache) hotkeys(context string) []keys.Hotkey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.load(context)
+	return c.hk
+}
+
+func (c *pluginCache) load(context string) {
+	key := c.cluster + "\x00" + context
+	if key == c.key && c.now().Sub(c.at) < pluginTTL {
+		return
+	}
+	c.oo, _ = keys.LoadOverrides(keys.PluginFiles(c.getenv, c.cluster, context))
+	c.hk, _ = keys.LoadHotkeys(keys.HotkeyFiles(c.getenv, c.cluster, context))
+	c.key, c.at = key, c.now()
+}
+
+// gatewayTarget is what the prompt shows after the action for a request
+// the gateway holds. The operation's own text starts with the action, and
+// the prompt puts the action first already ("kill kill pod shop/web"); a
+// resource named like its action ("secrets secrets in namespace shop") is
+// said once too.
+func gatewayTarget(action, op string) string {
+	t := strings.TrimPrefix(op, action+" ")
+	if rest, ok := strings.CutPrefix(t, action+" "); ok {
+		t = rest
+	}
+	return t
+}
+
+// userAsked reports whether the user, not K9s on its own, is behind a
+// request the gateway wants to ask about. K9s keeps retrying the watches of
+// views left long ago (after one visit to :secrets, a "read secrets" every
+// few seconds): a read of a resource is the user's only while its view is
+// on screen, or while a child K9s started (a shell's kubectl) owns the
+// terminal. Writes always ask: K9s sends none by itself, and a plugin's or
+// hotkey's write is the user's.
+func (s *session) userAsked(req kube.StepUpRequest) bool {
+	switch req.Verb {
+	case "get", "list", "watch":
+	default:
+		return true
+	}
+	if s.gate == nil {
+		return true
+	}
+	view, suspended := s.gate.Viewing()
+	if suspended || view == "" {
+		// The view is unknown: the guard cannot tell, so it asks.
+		return true
+	}
+	return keys.CanonicalResource(req.Resource) == view
+}
+
 // watchScreen keeps the key watcher in step with the screen and keeps the
 // elevation status line drawn and counting down.
 func (s *session) watchScreen(ctx context.Context) {
@@ -417,6 +538,9 @@ func (s *session) watchScreen(ctx context.Context) {
 			tick.Reset(s.watchInterval())
 		}
 		st := s.shadow.State()
+		if st.Cluster != "" {
+			s.plugins.setCluster(st.Cluster)
+		}
 		if st.Known {
 			if st.Context != "" && st.Context != last {
 				if last != "" {
@@ -505,6 +629,28 @@ func resetSequence(sh *screen.Shadow) []byte {
 		b = append(b, ansi.ShowCursor...)
 	}
 	return b
+}
+
+// readOnlyArgs reports whether K9s's command line makes it read-only:
+// --readonly, unless --write (which K9s lets win) is given too.
+func readOnlyArgs(args []string) bool {
+	ro, write := false, false
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		switch a {
+		case "--readonly", "--readonly=true":
+			ro = true
+		case "--readonly=false":
+			ro = false
+		case "--write", "--write=true":
+			write = true
+		case "--write=false":
+			write = false
+		}
+	}
+	return ro && !write
 }
 
 // withoutFlag removes a flag and its value from a command line.

@@ -91,6 +91,9 @@ func (d *Decoder) Flush() []Key {
 	return d.decode(true)
 }
 
+// Since is when the pending bytes last grew (FeedAt).
+func (d *Decoder) Since() time.Time { return d.since }
+
 // Pending returns the bytes held back waiting for the rest of a sequence.
 // The slice is only valid until the next call to Feed or Flush.
 func (d *Decoder) Pending() []byte {
@@ -216,6 +219,16 @@ func decodeEscape(b []byte, flush bool) (int, Key) {
 		return decodeCSI(b, flush)
 	case 'O':
 		return decodeSS3(b, flush)
+	case ']', 'P', '_', '^', 'X':
+		if n, ok := stringSequence(b); ok {
+			// A terminal's reply (OSC 11 "rgb:…" to a program's query of
+			// the background colour, a DCS), never a key: its letters
+			// ("r" of rgb) are not K9s's commands.
+			return n, Key{Code: Unknown}
+		}
+		if !flush && len(b) < maxStringSeq {
+			return 0, Key{}
+		}
 	case 0x1b:
 		// ESC ESC: the first one is the Escape key on its own; the second
 		// starts whatever comes next.
@@ -231,6 +244,29 @@ func decodeEscape(b []byte, flush bool) (int, Key) {
 	}
 	k.Mod |= ModAlt
 	return n + 1, k
+}
+
+// maxStringSeq bounds how long an unterminated OSC/DCS is waited for;
+// past it the bytes are read as keys, as a terminal would send them.
+const maxStringSeq = 512
+
+// stringSequence finds the end of the OSC, DCS, APC, PM or SOS string
+// starting b: BEL, or ESC \ (ST). ok is false when it has not ended.
+func stringSequence(b []byte) (int, bool) {
+	for i := 2; i < len(b); i++ {
+		switch b[i] {
+		case 0x07:
+			return i + 1, true
+		case 0x1b:
+			if i+1 < len(b) && b[i+1] == '\\' {
+				return i + 2, true
+			}
+			if i+1 < len(b) {
+				return 0, false // another sequence starts: not a string
+			}
+		}
+	}
+	return 0, false
 }
 
 func decodeSS3(b []byte, flush bool) (int, Key) {

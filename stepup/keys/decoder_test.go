@@ -208,3 +208,24 @@ func FuzzKeyDecoder(f *testing.F) {
 		}
 	})
 }
+
+// A terminal's reply to a program's query (vim asks for the background
+// colour: OSC 11 "rgb:…") is one unknown key, not Alt-] and letters: its
+// "r" was read as restart while kubectl edit's vi started.
+func TestTerminalReplyIsNotKeys(t *testing.T) {
+	for _, in := range []string{"\x1b]11;rgb:0000/0000/0000\x1b\\", "\x1b]11;rgb:ffff/ffff/ffff\x07", "\x1bP>|vt 1.0\x1b\\"} {
+		var d Decoder
+		ks := append(d.Feed([]byte(in)), d.Flush()...)
+		if len(ks) != 1 || ks[0].Code != Unknown {
+			t.Errorf("%q decoded as %v", in, ks)
+		}
+	}
+	// Split across reads, it waits for its end.
+	var d Decoder
+	if ks := d.Feed([]byte("\x1b]11;rg")); len(ks) != 0 {
+		t.Errorf("half a reply decoded as %v", ks)
+	}
+	if ks := d.Feed([]byte("b:0/0/0\x07r")); len(ks) != 2 || ks[0].Code != Unknown || !ks[1].IsRune('r') {
+		t.Errorf("the rest decoded as %v", ks)
+	}
+}

@@ -83,13 +83,15 @@ type actionRow struct {
 	views  []string // canonical view names; see the view classes below
 	action string
 	label  string // what K9s calls it when that differs from action
+	// readOnly is set for the keys K9s keeps bound when it runs read-only
+	// (--readonly, readOnly in its config): it hides every other one.
+	readOnly bool
 }
 
 // Pseudo view names used only inside the table.
 const (
 	viewGeneric = "*generic" // a resource view not named explicitly (built-in or CRD)
 	viewCRD     = "*crd"     // a resource view whose name the guard does not know (likely a CRD)
-	viewSub     = "*sub"     // describe / yaml / logs of the view beneath
 	viewUnknown = "*unknown" // the guard does not know the current view
 )
 
@@ -108,58 +110,65 @@ func views(groups ...[]string) []string {
 	return out
 }
 
-// actionTable mirrors k9s-notes.md ("Keys that change the cluster or expose
-// secrets"). The first matching row wins, so specific views come before the
-// generic rows for the same key.
+// actionTable mirrors the key bindings of K9s v0.50.16 (internal/view:
+// browser.go binds edit and delete for every resource whose verbs allow
+// them, the per-view files add the rest, and each drops its dangerous keys
+// under readOnly except where readOnly is set here). The first matching
+// row wins, so specific views come before the generic rows for the same
+// key.
 //
 // Two conservative choices are deliberate:
-//   - Ctrl-D is a delete in every view the guard cannot rule out, including
-//     an unknown view and describe/yaml/logs sub-views, because delete is
-//     bound in almost every K9s view and is the most damaging key.
+//   - Ctrl-D is a delete in an unknown view, because delete is bound in
+//     almost every K9s resource view and is the most damaging key.
 //   - In an unknown view every other key is harmless: guessing would prompt
 //     for passcodes while the user types, and the credential gateway still
 //     refuses any mutation that slips through without a window.
+//
+// Keys K9s does not bind in a view are not rows: Ctrl-D in containers
+// (their verbs are empty), describe, yaml and logs (LiveView and Log bind
+// no delete), helm history and :dir (both unbind it); s on replicasets
+// (no scale extender); e in logs; e in :dir (it edits the local file).
 var actionTable = []actionRow{
 	// Ctrl-D: delete in any resource view, with its own meaning in a few.
-	{keyBinding{true, 'd'}, []string{ResContexts}, ActDeleteContext, ""},
-	{keyBinding{true, 'd'}, []string{ResHelm}, ActDelete, "uninstall"},
-	{keyBinding{true, 'd'}, []string{ResDir}, ActDelete, "kubectl delete -f"},
-	{keyBinding{true, 'd'}, []string{viewGeneric, viewCRD, viewSub, viewUnknown, ResContainers, ResXray, ResHelmHistory}, ActDelete, ""},
-	{keyBinding{true, 'k'}, []string{ResPods}, ActKill, ""},
-	{keyBinding{true, 'l'}, []string{ResReplicaSets}, ActRollback, ""},
+	{keyBinding{true, 'd'}, []string{ResContexts}, ActDeleteContext, "", false},
+	{keyBinding{true, 'd'}, []string{ResHelm}, ActDelete, "uninstall", false},
+	{keyBinding{true, 'd'}, []string{ResXray}, ActDelete, "", true},
+	{keyBinding{true, 'd'}, []string{viewGeneric, viewCRD, viewUnknown}, ActDelete, "", false},
+	{keyBinding{true, 'k'}, []string{ResPods}, ActKill, "", false},
+	{keyBinding{true, 'l'}, []string{ResReplicaSets}, ActRollback, "", true},
 
-	{keyBinding{false, 'e'}, []string{ResDir}, ActEdit, "edit manifest"},
-	{keyBinding{false, 'e'}, []string{viewGeneric, viewCRD, viewSub, ResXray}, ActEdit, ""},
+	{keyBinding{false, 'e'}, []string{ResXray}, ActEdit, "", true},
+	{keyBinding{false, 'e'}, []string{viewGeneric, viewCRD, ResDescribe, ResYAML}, ActEdit, "", false},
 
-	{keyBinding{false, 's'}, podLike, ActExec, "shell"},
-	{keyBinding{false, 's'}, []string{ResXray}, ActExec, "shell"},
-	{keyBinding{false, 's'}, []string{ResCronJobs}, ActSuspend, "suspend/resume"},
-	{keyBinding{false, 's'}, []string{ResDeployments, ResStatefulSets, ResReplicaSets, viewCRD}, ActScale, ""},
+	{keyBinding{false, 's'}, podLike, ActExec, "shell", false},
+	{keyBinding{false, 's'}, []string{ResXray}, ActExec, "shell", true},
+	{keyBinding{false, 's'}, []string{ResCronJobs}, ActSuspend, "suspend/resume", true},
+	{keyBinding{false, 's'}, []string{ResDeployments, ResStatefulSets, viewCRD}, ActScale, "", false},
 
-	{keyBinding{false, 'a'}, podLike, ActAttach, ""},
-	{keyBinding{false, 'a'}, []string{ResXray}, ActAttach, ""},
-	{keyBinding{false, 'a'}, []string{ResDir}, ActApply, "kubectl apply"},
+	{keyBinding{false, 'a'}, podLike, ActAttach, "", false},
+	{keyBinding{false, 'a'}, []string{ResXray}, ActAttach, "", true},
+	{keyBinding{false, 'a'}, []string{ResDir}, ActApply, "kubectl apply", false},
 
-	{keyBinding{false, 't'}, []string{ResPods}, ActTransfer, "transfer (kubectl cp)"},
-	{keyBinding{false, 't'}, []string{ResCronJobs}, ActTrigger, ""},
+	{keyBinding{false, 't'}, []string{ResPods}, ActTransfer, "transfer (kubectl cp)", false},
+	{keyBinding{false, 't'}, []string{ResCronJobs}, ActTrigger, "", true},
 
-	{keyBinding{false, 'z'}, []string{ResPods}, ActDelete, "sanitize"},
+	{keyBinding{false, 'z'}, []string{ResPods}, ActDelete, "sanitize", false},
 
-	{keyBinding{false, 'r'}, deploys, ActRestart, ""},
-	{keyBinding{false, 'r'}, []string{ResNodes}, ActDrain, ""},
-	{keyBinding{false, 'r'}, []string{ResHelmHistory}, ActRollback, ""},
-	{keyBinding{false, 'r'}, []string{ResContexts}, ActRenameContext, ""},
+	{keyBinding{false, 'r'}, deploys, ActRestart, "", false},
+	{keyBinding{false, 'r'}, []string{ResNodes}, ActDrain, "", false},
+	{keyBinding{false, 'r'}, []string{ResHelmHistory}, ActRollback, "", false},
+	{keyBinding{false, 'r'}, []string{ResContexts}, ActRenameContext, "", false},
 
-	{keyBinding{false, 'i'}, views([]string{ResPods}, deploys), ActSetImage, ""},
+	{keyBinding{false, 'i'}, views([]string{ResPods}, deploys), ActSetImage, "", false},
 
-	{keyBinding{false, 'c'}, []string{ResNodes}, ActCordon, ""},
-	{keyBinding{false, 'u'}, []string{ResNodes}, ActUncordon, ""},
+	{keyBinding{false, 'c'}, []string{ResNodes}, ActCordon, "", false},
+	{keyBinding{false, 'u'}, []string{ResNodes}, ActUncordon, "", false},
 
-	{keyBinding{false, 'F'}, portForwards, ActPortForward, ""},
+	{keyBinding{false, 'F'}, portForwards, ActPortForward, "", true},
 
-	{keyBinding{false, 'x'}, []string{ResSecrets}, ActSecrets, "decode"},
+	{keyBinding{false, 'x'}, []string{ResSecrets}, ActSecrets, "decode", true},
 
-	{keyBinding{false, 'd'}, []string{ResDir}, ActDelete, "kubectl delete -f"},
+	{keyBinding{false, 'd'}, []string{ResDir}, ActDelete, "kubectl delete -f", false},
 }
 
 // resourceAliases maps the names K9s accepts on its command line (plural,
@@ -183,7 +192,7 @@ var k9sViews = [][]string{
 	{ResSecrets, "sec", "secret"},
 	{ResNamespaces, "ns", "namespace"},
 	{ResContexts, "ctx", "context"},
-	{ResDir, "directory"},
+	{ResDir, "dirs", "directory"},
 	{ResXray},
 	{ResHelm, "hm", "chart", "charts"},
 	{ResHelmHistory, "helm-history"},
@@ -235,11 +244,15 @@ var specialViews = map[string]bool{
 	ResHelm: true, ResHelmHistory: true,
 }
 
-// localViews show nothing from the cluster, so no key in them is dangerous.
+// localViews show nothing from the cluster, so no key in them is dangerous
+// (Ctrl-D in portforwards stops a local port-forward).
 var localViews = map[string]bool{
 	ResHelp: true, "aliases": true, "pulses": true, "popeye": true,
-	"benchmarks": true, "screendumps": true, "plugins": true,
+	"benchmarks": true, "screendumps": true, "plugins": true, "portforwards": true,
 }
+
+// noEditViews unbind K9s's generic edit and delete (event.go, user.go).
+var noEditViews = map[string]bool{"events": true, "users": true, "groups": true}
 
 var builtinViews = map[string]bool{}
 
@@ -264,6 +277,9 @@ func CanonicalResource(name string) string {
 	if c, ok := resourceAliases[n]; ok {
 		return c
 	}
+	if strings.HasPrefix(n, ResXray+"-") {
+		return ResXray // the xray view's title: "Xray-Pods(shop)"
+	}
 	if base, _, ok := strings.Cut(n, "."); ok {
 		if c, ok := resourceAliases[base]; ok {
 			return c // deployments.apps
@@ -283,11 +299,7 @@ func viewClasses(view string) []string {
 	switch {
 	case view == "":
 		return []string{viewUnknown}
-	case isSubView(view):
-		return []string{viewSub}
-	case localViews[view]:
-		return nil
-	case specialViews[view]:
+	case isSubView(view), localViews[view], specialViews[view], noEditViews[view]:
 		return []string{view}
 	case builtinViews[view]:
 		return []string{view, viewGeneric}
@@ -295,12 +307,13 @@ func viewClasses(view string) []string {
 	return []string{viewCRD}
 }
 
-// lookupAction finds the action key k triggers in view, or nil.
-func lookupAction(view string, k Key) *actionRow {
+// lookupAction finds the action key k triggers in view, or nil; readOnly
+// is K9s running read-only, with its write keys unbound.
+func lookupAction(view string, k Key, readOnly bool) *actionRow {
 	classes := viewClasses(view)
 	for i := range actionTable {
 		row := &actionTable[i]
-		if !row.key.matches(k) {
+		if !row.key.matches(k) || readOnly && !row.readOnly {
 			continue
 		}
 		for _, v := range row.views {

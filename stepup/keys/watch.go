@@ -51,6 +51,9 @@ type ScreenState struct {
 	// Known is false while the screen is not recognisably K9s (start-up,
 	// mid-redraw); the whole state is then ignored.
 	Known bool
+	// ReadOnlyKnown is set when the header shows whether K9s runs
+	// read-only; ReadOnly is then its answer.
+	ReadOnlyKnown, ReadOnly bool
 }
 
 // Verdict says what a key will make K9s do.
@@ -99,6 +102,19 @@ type Options struct {
 	Now func() time.Time
 	// Grace overrides DefaultGrace when positive.
 	Grace time.Duration
+	// ReadOnly is K9s started read-only (--readonly without --write), as
+	// far as its command line tells; the header's lock corrects it.
+	ReadOnly bool
+	// Contexts lists the kubeconfig's context names K9s completes from
+	// (":ctx pro<Tab>"); nil when unknown.
+	Contexts func() []string
+	// Hotkeys returns the user's K9s hotkeys for a context (see
+	// LoadHotkeys); nil means none. Called on the keystroke path.
+	Hotkeys func(context string) []Hotkey
+	// Overrides returns the user's plugins that take over K9s's own keys
+	// in a context (see LoadOverrides); nil means none. It is called on
+	// the keystroke path, so it must answer from a cache.
+	Overrides func(context string) []Override
 }
 
 // Watcher follows what K9s is doing — mode, view and context — from the
@@ -126,9 +142,16 @@ type Watcher struct {
 	now   func() time.Time
 	grace time.Duration
 
-	mode    Mode
-	context string
-	stack   []string // view stack, current view last; "" = unknown view
+	mode      Mode
+	context   string
+	readOnly  bool // K9s hides its write keys
+	overrides func(context string) []Override
+	contexts  func() []string
+	hotkeys   func(context string) []Hotkey
+	// candidates are the contexts a Tab-completed switch may have gone
+	// to, when it cannot be told which; nil otherwise.
+	candidates []string
+	stack      []string // view stack, current view last; "" = unknown view
 	// filtered is set while a submitted filter narrows the current view:
 	// K9s's Esc then clears the filter instead of going back.
 	filtered bool
@@ -152,11 +175,15 @@ const maxViewStack = 32
 // NewWatcher returns a watcher in normal mode.
 func NewWatcher(opts Options) *Watcher {
 	w := &Watcher{
-		now:     opts.Now,
-		grace:   opts.Grace,
-		mode:    ModeNormal,
-		context: opts.Context,
-		stack:   []string{CanonicalResource(opts.Resource)},
+		now:       opts.Now,
+		grace:     opts.Grace,
+		mode:      ModeNormal,
+		context:   opts.Context,
+		readOnly:  opts.ReadOnly,
+		overrides: opts.Overrides,
+		contexts:  opts.Contexts,
+		hotkeys:   opts.Hotkeys,
+		stack:     []string{CanonicalResource(opts.Resource)},
 	}
 	if w.now == nil {
 		w.now = time.Now
@@ -165,6 +192,27 @@ func NewWatcher(opts Options) *Watcher {
 		w.grace = DefaultGrace
 	}
 	return w
+}
+
+// Clone returns an independent copy of the watcher in its current state,
+// for following another reading of the same keys.
+func (w *Watcher) Clone() *Watcher {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := &Watcher{
+		now: w.now, grace: w.grace, mode: w.mode, context: w.context, readOnly: w.readOnly, overrides: w.overrides, contexts: w.contexts, hotkeys: w.hotkeys,
+		candidates: append([]string(nil), w.candidates...),
+		stack:      append([]string(nil), w.stack...), filtered: w.filtered,
+		buf: append([]rune(nil), w.buf...), bufLost: w.bufLost,
+		modePred: w.modePred, viewPred: w.viewPred, ctxPred: w.ctxPred,
+	}
+	if w.completed != nil {
+		c.completed = make(map[int]bool, len(w.completed))
+		for k, v := range w.completed {
+			c.completed[k] = v
+		}
+	}
+	return c
 }
 
 // Mode returns the mode the watcher believes K9s is in.
@@ -179,6 +227,25 @@ func (w *Watcher) Resource() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.top()
+}
+
+// ActionResource returns the resource the current view acts on: the view
+// itself, or for describe/yaml/logs the view beneath; "" if unknown.
+func (w *Watcher) ActionResource() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.actionResource()
+}
+
+// ContextCandidates returns the contexts K9s may have switched to when
+// Context is "" after a Tab-completed switch; nil otherwise.
+func (w *Watcher) ContextCandidates() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.context != "" {
+		return nil
+	}
+	return append([]string(nil), w.candidates...)
 }
 
 // Context returns the current context, "" if unknown.
@@ -200,6 +267,10 @@ func (w *Watcher) Observe(s ScreenState) {
 
 	if c := strings.TrimSpace(s.Context); c != "" && w.ctxPred.accept(c, now) {
 		w.context = c
+		w.candidates = nil
+	}
+	if s.ReadOnlyKnown {
+		w.readOnly = s.ReadOnly
 	}
 	if r := CanonicalResource(s.Resource); r != "" && w.viewPred.accept(r, now) {
 		w.adoptView(r)
@@ -310,7 +381,28 @@ func (w *Watcher) classifyPaste(k Key) Verdict {
 func (w *Watcher) normalKey(k Key) Verdict {
 	v := Verdict{Context: w.context, Resource: w.actionResource()}
 	top := w.top()
-	if row := lookupAction(top, k); row != nil {
+	if w.overrides != nil && top != "" {
+		for _, o := range w.overrides(w.context) {
+			if o.covers(top, k) {
+				// The key runs the user's plugin, not K9s's action: what
+				// the plugin sends, the gateway judges.
+				return v
+			}
+		}
+	}
+	row := lookupAction(top, k, w.readOnly)
+	if w.hotkeys != nil {
+		for _, h := range w.hotkeys(w.context) {
+			if h.key.matches(k) && (row == nil || h.override) {
+				// K9s runs the hotkey's command as if typed at ':'.
+				if cmd, ok := parsePromptCommand(h.command, nil, false); ok {
+					w.applyCommand(cmd, &v)
+				}
+				return v
+			}
+		}
+	}
+	if row != nil {
 		v.Action, v.Label = row.action, row.label
 		return v
 	}
@@ -353,7 +445,7 @@ func (w *Watcher) subViewFor(view string, k Key) string {
 			return ""
 		}
 		for _, c := range viewClasses(view) {
-			if c == viewGeneric || c == viewCRD {
+			if c == viewGeneric || c == viewCRD || noEditViews[c] {
 				return sub
 			}
 		}
@@ -440,7 +532,25 @@ func (w *Watcher) submit(v *Verdict) {
 	if !ok {
 		return
 	}
+	w.applyCommand(cmd, v)
+}
+
+// applyCommand moves the watcher as K9s moves on a submitted command.
+func (w *Watcher) applyCommand(cmd promptCommand, v *Verdict) {
 	if cmd.switchContext {
+		if cmd.context == "" && cmd.ctxPrefix != "" && w.contexts != nil {
+			var cands []string
+			for _, c := range w.contexts() {
+				if strings.HasPrefix(c, cmd.ctxPrefix) {
+					cands = append(cands, c)
+				}
+			}
+			if len(cands) == 1 {
+				cmd.context = cands[0]
+			} else {
+				w.candidates = cands
+			}
+		}
 		w.switchContext(cmd.context, v)
 	}
 	w.goTo([]string{cmd.resource}, v)
@@ -476,6 +586,9 @@ func (w *Watcher) switchContext(to string, v *Verdict) {
 		return
 	}
 	w.ctxPred = newPrediction(w.context, to, to != "", w.now().Add(w.grace))
+	if to != "" {
+		w.candidates = nil
+	}
 	w.context = to
 	v.ContextChanged, v.NewContext = true, to
 }

@@ -8,6 +8,9 @@ type promptCommand struct {
 	resource      string // canonical view; "" when unknown
 	switchContext bool
 	context       string // the new context; "" when unknown
+	// ctxPrefix is what was typed of a context name a suggestion then
+	// completed: the context is one of those it begins.
+	ctxPrefix string
 }
 
 // contextCommands open the contexts view, or switch with an argument.
@@ -48,10 +51,16 @@ func parsePromptCommand(text string, completed map[int]bool, lost bool) (promptC
 			cmd.resource = ResContexts
 			return cmd, true
 		}
-		// K9s opens the new context's default view, which the screen names.
+		// K9s opens the new context's last view, pods unless the user left
+		// it elsewhere; the screen names it within a redraw. Pods is
+		// predicted meanwhile: its keys are the ones a user presses right
+		// after a switch (Ctrl-K), and the reading that prompts.
+		cmd.resource = ResPods
 		cmd.switchContext = true
-		if _, ok := completed[1]; !ok {
+		if blind, ok := completed[1]; !ok {
 			cmd.context = fields[1]
+		} else if !blind {
+			cmd.ctxPrefix = fields[1]
 		}
 		return cmd, true
 	default:
@@ -61,8 +70,11 @@ func parsePromptCommand(text string, completed map[int]bool, lost bool) (promptC
 		if f := fields[i]; strings.HasPrefix(f, "@") {
 			cmd.switchContext = true
 			cmd.context = f[1:]
-			if _, ok := completed[i]; ok {
+			if blind, ok := completed[i]; ok {
 				cmd.context = ""
+				if !blind {
+					cmd.ctxPrefix = f[1:]
+				}
 			}
 		}
 	}

@@ -55,7 +55,20 @@ func TestKeyTable(t *testing.T) {
 		{"configmaps", ctrlD, ActDelete, "", ""},
 		{"certificates.cert-manager.io", ctrlD, ActDelete, "", ""},
 		{"helm", ctrlD, ActDelete, "uninstall", ""},
-		{"containers", ctrlD, ActDelete, "", ""},
+		// K9s v0.50.16 binds no delete in containers (their verbs are
+		// empty), describe, yaml or logs (issue 12, item 4).
+		{"containers", ctrlD, "", "", ""},
+		{"describe", ctrlD, "", "", ""},
+		{"yaml", ctrlD, "", "", ""},
+		{"logs", ctrlD, "", "", ""},
+		{"logs", "e", "", "", ""},
+		{"describe", "e", ActEdit, "", ""},
+		{"yaml", "e", ActEdit, "", ""},
+		{"replicasets", "s", "", "", ""},
+		{"history", ctrlD, "", "", ""},
+		{"events", ctrlD, "", "", ""},
+		{"events", "e", "", "", ""},
+		{"portforwards", ctrlD, "", "", ""},
 		// Ctrl-K | pods | kill
 		{"pods", ctrlK, ActKill, "", "pods"},
 		{"deployments", ctrlK, "", "", ""},
@@ -120,7 +133,17 @@ func TestKeyTable(t *testing.T) {
 		// a / d / e | :dir view | apply / delete -f / edit
 		{"dir", "a", ActApply, "", ""},
 		{"dir", "d", ActDelete, "kubectl delete -f", ""},
-		{"dir", "e", ActEdit, "", ""},
+		// e in :dir opens the local file; Ctrl-D and s are unbound there.
+		{"dir", "e", "", "", ""},
+		{"dir", ctrlD, "", "", ""},
+		{"dir", "s", "", "", ""},
+		{"dirs", "a", ActApply, "", "dir"},
+		{"dirs", "d", ActDelete, "", "dir"},
+		// The xray view's title names the resource it starts from.
+		{"xray-pods", "s", ActExec, "shell", "xray"},
+		{"xray-pods", "a", ActAttach, "", "xray"},
+		{"xray-deployments", ctrlD, ActDelete, "", "xray"},
+		{"xray-deployments", "e", ActEdit, "", "xray"},
 		// e, Ctrl-D, s, a | :xray | edit / delete / shell / attach
 		{"xray", "e", ActEdit, "", ""},
 		{"xray", ctrlD, ActDelete, "", ""},
@@ -185,7 +208,7 @@ func TestActionTableRowsAreReachable(t *testing.T) {
 				raw = string(rune(row.key.r - 'a' + 1))
 			}
 			k := append(d.Feed([]byte(raw)), d.Flush()...)[0]
-			if got := lookupAction(view, k); got != &actionTable[i] {
+			if got := lookupAction(view, k, false); got != &actionTable[i] {
 				t.Errorf("row %d (%s in %s) is shadowed", i, row.key, view)
 			}
 		}
@@ -271,25 +294,27 @@ func TestFilterText(t *testing.T) {
 }
 
 func TestContextSwitchCommands(t *testing.T) {
+	// After ":ctx NAME" K9s opens the context's last view, pods unless the
+	// user left it elsewhere: pods is predicted until the screen says.
 	tests := []struct {
 		name, keys  string
 		switched    bool
 		newContext  string
 		newResource string
 	}{
-		{"ctx NAME", ":ctx staging\r", true, "staging", ""},
-		{"context NAME", ":context staging\r", true, "staging", ""},
+		{"ctx NAME", ":ctx staging\r", true, "staging", ResPods},
+		{"context NAME", ":context staging\r", true, "staging", ResPods},
 		{"resource @ctx", ":pods @staging\r", true, "staging", ResPods},
 		{"resource ns @ctx", ":deploy shop @staging\r", true, "staging", ResDeployments},
 		{"same context", ":pods @prod\r", false, "", ResPods},
-		{"completed ctx name", ":ctx sta\t\r", true, "", ""},
+		{"completed ctx name", ":ctx sta\t\r", true, "", ResPods},
 		{"completed @ctx", ":pods @sta\t\r", true, "", ResPods},
 		{"completed command word", ":de\t\r", false, "", ""},
 		{"completed word with argument", ":co\t staging\r", true, "", ""},
 		{"blind completion", ":pods \t\r", true, "", ResPods},
 		{"history completion", ":\t\r", true, "", ""},
-		{"right arrow accepts", ":ctx sta\x1b[C\r", true, "", ""},
-		{"ctrl-f accepts", ":ctx sta\x06\r", true, "", ""},
+		{"right arrow accepts", ":ctx sta\x1b[C\r", true, "", ResPods},
+		{"ctrl-f accepts", ":ctx sta\x06\r", true, "", ResPods},
 		{"no switch", ":pods\r", false, "", ResPods},
 	}
 	for _, tt := range tests {

@@ -254,3 +254,12 @@ func (t *Term) CellColors(x, y int) (fg, bg int) {
 	}
 	return rgb(c.Style.Fg), rgb(c.Style.Bg)
 }
+
+// EverShown reports whether text was ever written to the terminal (escape
+// sequences removed): a prompt that came and went still counts.
+func (t *Term) EverShown(text string) bool {
+	return strings.Contains(ansi.Strip(string(t.Raw())), text)
+}
+
+// ansiStrip is b as text, escape sequences removed.
+func ansiStrip(b []byte) string { return ansi.Strip(string(b)) }

@@ -139,9 +139,13 @@ type Model struct {
 	styles        Styles
 	keys          Keys
 
-	code      overlayCode
-	name      []rune
-	focus     overlayField
+	code  overlayCode
+	name  []rune
+	focus overlayField
+	// jumped is set when the sixth digit moved the focus to Name and no
+	// key came since: the Tab the hint asks for then keeps it there
+	// instead of sending it back to Code.
+	jumped    bool
 	message   string
 	isError   bool
 	verifying bool
@@ -239,18 +243,22 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		// a code typed ahead would be judged against the wrong state.
 		return m, nil
 	case key.Matches(msg, m.keys.Submit):
+		m.jumped = false
 		return m.submit()
 	case key.Matches(msg, m.keys.NextField):
-		if m.req.ConfirmName != "" {
+		if m.req.ConfirmName != "" && !m.jumped {
 			m.focus = 1 - m.focus
 		}
+		m.jumped = false
 	case key.Matches(msg, m.keys.Erase):
+		m.jumped = false
 		if m.focus == fieldCode && len(m.code) > 0 {
 			m.code = m.code[:len(m.code)-1]
 		} else if m.focus == fieldName && len(m.name) > 0 {
 			m.name = m.name[:len(m.name)-1]
 		}
 	case key.Matches(msg, m.keys.Clear):
+		m.jumped = false
 		if m.focus == fieldCode {
 			m.code = nil
 		} else {
@@ -266,13 +274,14 @@ func (m Model) keyPress(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // only and moves on to the name field when full.
 func (m *Model) typeText(s string) {
 	for _, r := range s {
+		m.jumped = false
 		switch {
 		case m.focus == fieldCode && r >= '0' && r <= '9':
 			if len(m.code) < codeLength {
 				m.code = append(m.code, byte(r))
 			}
 			if len(m.code) == codeLength && m.req.ConfirmName != "" && len(m.name) == 0 {
-				m.focus = fieldName
+				m.focus, m.jumped = fieldName, true
 			}
 		case m.focus == fieldName && unicode.IsPrint(r):
 			m.name = append(m.name, r)

@@ -460,3 +460,20 @@ func TestOverlayInTeaProgram(t *testing.T) {
 		t.Errorf("verifier got %d codes, want the one typed", len(v.codes))
 	}
 }
+
+// The hint says Tab moves to the next field: after the sixth digit has
+// moved the focus to Name already, Tab keeps it there (issue 12: it sent
+// the focus back to Code, so the name went nowhere). A second Tab moves.
+func TestOverlayTabAfterTheSixthDigitStaysOnName(t *testing.T) {
+	req := overlayRequest()
+	req.ConfirmName = "cart"
+	v := &overlayVerifier{answers: []Result{{Status: OK}}}
+	m := overlaySend(t, newTestOverlay(t, 80, 24, req, v), overlayKeys("123456", "tab", "cart", "enter")...)
+	if m.Outcome() != Granted {
+		t.Fatalf("outcome = %v after code, Tab, name:\n%s", m.Outcome(), overlayScreen(m))
+	}
+	m = overlaySend(t, newTestOverlay(t, 80, 24, req, &overlayVerifier{}), overlayKeys("123456", "tab", "tab")...)
+	if m.focus != fieldCode {
+		t.Errorf("focus %v after a second Tab, want the code", m.focus)
+	}
+}

@@ -70,10 +70,58 @@ func (s StatusLine) Paint(now time.Time, width int) string {
 	return ansi.SaveCursor + ansi.CursorPosition(col+1, StatusRow+1) + text + ansi.RestoreCursor
 }
 
+// PaintIn returns the bytes that draw the indicator right-aligned in the
+// room K9s leaves on a row: the columns [end-room, end) of 0-based row,
+// as StatusRoom finds them. It drops parts as Render does to fit the room,
+// and returns "" when nothing is open or even the shortest form does not
+// fit.
+func (s StatusLine) PaintIn(now time.Time, row, end, room int) string {
+	plain := s.fit(now, room)
+	if plain == "" || ansi.StringWidth(plain) > room {
+		return ""
+	}
+	style := DefaultStyles().Status
+	if s.Style != nil {
+		style = *s.Style
+	}
+	col := end - ansi.StringWidth(plain)
+	return ansi.SaveCursor + ansi.CursorPosition(col+1, row+1) + style.Render(plain) + ansi.RestoreCursor
+}
+
+// StatusRoom finds where K9s leaves room for the indicator on its screen
+// (text lines, as the shadow screen has them): the run of dashes between
+// the view's title and the top-right corner of its frame
+// ("┌──── pods(shop)[4] ───────────┐"), one dash kept at each end. K9s
+// draws nothing else there, and tcell repaints those cells only when the
+// title changes. The logo's corner, where it was drawn before, is narrower
+// than the indicator: it covered the menu's last column. ok is false when
+// no frame is on screen (a child owns it, or K9s has not drawn yet).
+func StatusRoom(lines []string) (row, end, room int, ok bool) {
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "┌") || !strings.HasSuffix(l, "┐") {
+			continue
+		}
+		body := strings.TrimSuffix(strings.TrimPrefix(l, "┌"), "┐")
+		if strings.Trim(body, "─") == "" {
+			continue // the untitled box of the command prompt
+		}
+		dashes := len(body) - len(strings.TrimRight(body, "─"))
+		run := dashes / len("─")
+		width := ansi.StringWidth(l)
+		return i, width - 1 - 1, run - 2, run-2 > 0
+	}
+	return 0, 0, 0, false
+}
+
 func (s StatusLine) plain(now time.Time, width int) string {
 	if width < statusMinWidth {
 		return ""
 	}
+	return s.fit(now, max(width/2, statusMinWidth))
+}
+
+// fit is the indicator's text for the open windows within budget columns.
+func (s StatusLine) fit(now time.Time, budget int) string {
 	var open []StatusWindow
 	for _, w := range s.Windows {
 		if w.Until.After(now) {
@@ -95,7 +143,6 @@ func (s StatusLine) plain(now time.Time, width int) string {
 		items[i] = w.Context + " " + formatCountdown(w.Until.Sub(now))
 	}
 
-	budget := max(width/2, statusMinWidth)
 	hint := " · " + RelockKeyName + " re-lock"
 	candidates := []string{
 		" ⚡ ELEVATED " + strings.Join(items, ", ") + hint + " ",

@@ -101,3 +101,35 @@ func TestRelockKeyIsCtrlRightBracket(t *testing.T) {
 		t.Errorf("RelockKey = %#x, want Ctrl-] (0x1d)", RelockKey)
 	}
 }
+
+// The indicator goes where K9s leaves room: the dashes right of the
+// view's title, not the logo corner, where it covered the menu (issue 12).
+func TestStatusRoomIsTheFramesTopBorder(t *testing.T) {
+	lines := []string{
+		" Context: prod [RW]      <0> all   <a>  Attach     ____  __ ________",
+		"┌──────────────────────────────────────┐",
+		"│ > pods                               │",
+		"└──────────────────────────────────────┘",
+		"┌──────────── pods(shop)[4] ─────────────────────────────────┐",
+		"│ NAME                                                       │",
+	}
+	row, end, room, ok := StatusRoom(lines)
+	if !ok || row != 4 {
+		t.Fatalf("row %d ok %v, want the titled frame (row 4)", row, ok)
+	}
+	if w := ansi.StringWidth(lines[4]); end != w-2 || room != 31 {
+		t.Errorf("end %d room %d, want %d and 31", end, room, w-2)
+	}
+	s := StatusLine{Windows: []StatusWindow{{Context: "prod", Until: overlayNow.Add(time.Minute)}}}
+	p := s.PaintIn(overlayNow, row, end, room)
+	text := ansi.Strip(p)
+	if !strings.Contains(text, "ELEVATED prod 1:00") || ansi.StringWidth(text) > room {
+		t.Errorf("painted %q in %d columns", text, room)
+	}
+	if _, _, _, ok := StatusRoom([]string{"$ vi", "~", "~"}); ok {
+		t.Error("room found on a child's screen")
+	}
+	if p := s.PaintIn(overlayNow, row, end, 3); p != "" {
+		t.Errorf("painted %q in 3 columns", p)
+	}
+}
