@@ -176,17 +176,6 @@ func (g *Gateway) ride(context string, pol profile.Policy, op Operation) (stepup
 	return gr, done, true
 }
 
-// activeGrant returns the open grant of context if it covers op, without
-// taking a share of it: for questions about op (an access review), not
-// for sending it.
-func (g *Gateway) activeGrant(context string, op Operation) (stepup.Grant, bool) {
-	gr, ok := g.windows.Active(context)
-	if !ok || !GrantCovers(gr, op) {
-		return stepup.Grant{}, false
-	}
-	return gr, true
-}
-
 // Waiting is how many requests have waited on the question open for
 // context (0 when none is): tests against a real API server use it to know
 // that a concurrent request has joined a prompt before they answer it.
