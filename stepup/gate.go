@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/k9s-guard/k9s-guard/profile"
@@ -83,6 +84,10 @@ type Gate struct {
 	held     []byte // the held key and what followed it in its read; nil when nothing is held
 	holding  bool
 	observed uint64 // screen generation last shown to the watcher
+	// looked is set once the watcher has seen K9s's screen (a known state)
+	// at all; Observe is also called by the session's screen watcher, so it
+	// is atomic.
+	looked atomic.Bool
 
 	// After a lone ESC, K9s may yet read it with the next byte as one
 	// Alt key (see EscAmbiguity). beforeEsc is the watcher as it was
@@ -160,9 +165,22 @@ func (g *Gate) Input(p []byte) Decision {
 	if g.holding {
 		return Decision{} // the overlay is about to open
 	}
-	if mayBeAction(p) && g.opts.Screen.Idle() {
+	if mayBeAction(p) {
+		switch {
+		case g.opts.Screen.Idle():
+			g.observeNow()
+		case !g.looked.Load():
+			// The watcher has not seen K9s's screen yet (K9s has just
+			// drawn its first view) and the emulator is behind: going by
+			// the keys alone, a key would be read in no view and let
+			// through. This once, the key waits for the emulator: the
+			// reading that may prompt, never the one that lets it pass.
+			gen := g.opts.Screen.Generation()
+			st := g.opts.Screen.State()
+			g.observed = gen
+			g.Observe(st)
+		}
 		// Otherwise the watcher goes by the keys and its last look.
-		g.observeNow()
 	}
 	// A lone ESC that has waited keys.EscDelay is a key of its own, read
 	// before p; its byte went to K9s when it arrived.
@@ -287,6 +305,9 @@ func (g *Gate) Release(granted bool) []byte {
 func (g *Gate) Observe(st screen.State) {
 	if st.Known {
 		g.watcher.Observe(watcherState(st))
+		if !st.Suspended {
+			g.looked.Store(true)
+		}
 	}
 }
 

@@ -236,6 +236,12 @@ func TestGate(t *testing.T) {
 				return s
 			}(),
 			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		// TestScopedTriggerCarriesNoForgedJob on a loaded machine: K9s drew
+		// its first view, the emulator had not applied it when t came, and
+		// t, read in no view, reached K9s unprompted.
+		{name: "before the first look a busy emulator is waited for: t on K9s's first view is held",
+			screen: func() *gateScreen { s := viewOf("cronjobs", "shop"); s.busy = true; return s }(),
+			steps:  []gateStep{in("t")}, wantHold: "trigger cronjob shop/web", wantScope: "create jobs.batch in namespace shop (trigger: cronjob/web)"},
 		{name: "a busy emulator is not waited for: the last look stands",
 			steps:   []gateStep{in("c"), {screen: &screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeDialog}, busy: true}, in("\x04")},
 			wantK9s: "c", wantHold: "delete pod shop/cart-1", wantScope: "delete pods shop/cart-1"},
