@@ -40,7 +40,7 @@ func gatePolicy(ctx string) profile.Policy {
 		Context: ctx, Protected: true, Actions: []string{profile.ClassWrites, profile.ClassSensitive},
 		Window: 5 * time.Minute, Elevation: profile.Elevation{Kind: profile.ElevationContext, Context: "prod-admin"},
 		CloseOnContextSwitch: true, Scope: profile.ScopeOperation,
-		ConfirmName: []string{"delete-namespace"},
+		ConfirmName: []string{"delete-namespace", "drain"},
 	}
 	switch ctx {
 	case "prod":
@@ -222,6 +222,19 @@ func TestGate(t *testing.T) {
 				st:   screen.State{Known: true, Context: "prod", Resource: "namespaces", Mode: screen.ModeNormal},
 				rows: screen.Rows{Header: []string{"NAME", "STATUS"}, Rows: [][]string{{"shop(*)", "Active"}}}},
 			steps: []gateStep{in("\x04")}, wantHold: "delete namespace shop", wantConfirm: "shop", wantScope: "delete namespaces shop"},
+		{name: "a drain asks once, for the node's name, and its grant is the node's cordon and evictions",
+			screen: &gateScreen{gen: 1,
+				st:   screen.State{Known: true, Context: "prod", Resource: "nodes", Mode: screen.ModeNormal},
+				rows: screen.Rows{Header: []string{"NAME", "STATUS"}, Rows: [][]string{{"node-1", "Ready"}}}},
+			steps: []gateStep{in("r")}, wantHold: "drain node node-1", wantConfirm: "node-1",
+			wantScope: "update nodes node-1 and evict the pods on it"},
+		{name: "a drain of two marked nodes names both, once",
+			screen: &gateScreen{gen: 1,
+				st: screen.State{Known: true, Context: "prod", Resource: "nodes", Mode: screen.ModeNormal},
+				rows: screen.Rows{Header: []string{"NAME", "STATUS"}, Marked: true,
+					Rows: [][]string{{"node-1", "Ready"}, {"node-2", "Ready"}}}},
+			steps: []gateStep{in("r")}, wantHold: "drain nodes node-1, node-2", wantConfirm: "node-1 node-2",
+			wantScope: "update nodes node-1, node-2 and evict the pods on them"},
 		{name: "a plural resource's one object is named singular",
 			screen: &gateScreen{gen: 1,
 				st:   screen.State{Known: true, Context: "prod", Resource: "ingresses", Namespace: "shop", Mode: screen.ModeNormal},
