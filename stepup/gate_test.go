@@ -1,6 +1,7 @@
 package stepup
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,28 @@ func viewOf(resource, title string) *gateScreen {
 	}
 }
 
+// dirView is :dir on /tmp/manifests in prod with the row name (K9s's
+// icon and the file's name) under the cursor.
+func dirView(name string) *gateScreen {
+	s := viewOf("dirs", "/tmp/manifests")
+	s.rows = screen.Rows{Header: []string{"NAME"}, Rows: [][]string{{name}}}
+	return s
+}
+
+// twoDeployments is a manifest of two Deployments in shop.
+const twoDeployments = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+`
+
 // suspended is what the shadow screen reads while a child K9s started
 // owns the terminal: nothing but that.
 var suspended = screen.State{Known: true, Suspended: true, Count: -1}
@@ -97,10 +120,11 @@ func TestGate(t *testing.T) {
 		screen    *gateScreen // nil: pods in prod/shop with cart-1 under the cursor
 		window    string      // "": none; "context": a whole-context grant; "kill cart-1": a grant for that
 		prompting bool
-		readOnly  bool   // K9s started with --readonly
-		plugins   string // the user's plugins.yaml
-		hotkeys   string // the user's hotkeys.yaml
-		holdCtx   string // the hold's context when not the start context
+		readOnly  bool              // K9s started with --readonly
+		plugins   string            // the user's plugins.yaml
+		hotkeys   string            // the user's hotkeys.yaml
+		files     map[string]string // the files the gate may read, by path
+		holdCtx   string            // the hold's context when not the start context
 		steps     []gateStep
 		// What K9s received, in order (forwarded and replayed), what the
 		// overlay received, the hold raised ("action target"), and the
@@ -323,6 +347,34 @@ func TestGate(t *testing.T) {
 			screen: func() *gateScreen { s := viewOf("dirs", "/tmp/manifests"); s.st.Context = "prod-wide"; return s }(),
 			steps:  []gateStep{in("a")}, wantHold: "apply dir /tmp/manifests/web", wantScope: "every write and sensitive request"},
 
+		// :dir d runs kubectl delete -f on the file under the cursor: the
+		// grant names the objects in it, or the gateway alone asks.
+		{name: "d in :dir names the manifest's objects", screen: dirView("🦄 web.yaml"),
+			files: map[string]string{"/tmp/manifests/web.yaml": twoDeployments},
+			steps: []gateStep{in("d")}, wantHold: "delete deployments shop/web, shop/api",
+			wantScope: "delete deployments.apps shop/web, shop/api"},
+		{name: "d in :dir on a namespace's manifest asks for its name", screen: dirView("🦄 ns.yaml"),
+			files: map[string]string{"/tmp/manifests/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"},
+			steps: []gateStep{in("d")}, wantHold: "delete namespace shop", wantConfirm: "shop", wantScope: "delete namespaces shop"},
+		{name: "d in :dir on a manifest of two kinds is left to the gateway", screen: dirView("🦄 web.yaml"),
+			files: map[string]string{"/tmp/manifests/web.yaml": twoDeployments + "---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"},
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir on an object without a namespace is left to the gateway", screen: dirView("🦄 cm.yaml"),
+			files: map[string]string{"/tmp/manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"},
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir on a kind the guard cannot name is left to the gateway", screen: dirView("🦄 cert.yaml"),
+			files: map[string]string{"/tmp/manifests/cert.yaml": "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: tls, namespace: shop}\n"},
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir on a directory (kubectl -R) is left to the gateway", screen: dirView("📁 web.yaml"),
+			files: map[string]string{"/tmp/manifests/web.yaml": twoDeployments},
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir on a file it cannot read is left to the gateway", screen: dirView("🦄 gone.yaml"),
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir under scope context names the objects too", ctx: "prod-wide",
+			screen: func() *gateScreen { s := dirView("🦄 web.yaml"); s.st.Context = "prod-wide"; return s }(),
+			files:  map[string]string{"/tmp/manifests/web.yaml": twoDeployments},
+			steps:  []gateStep{in("d")}, wantHold: "delete deployments shop/web, shop/api", wantScope: "every write and sensitive request"},
+
 		// Right action, right target: sanitize deletes every Pending,
 		// Completed or failed pod of the namespace, not the cursor pod.
 		{name: "sanitize names every pod K9s will delete", screen: func() *gateScreen {
@@ -393,6 +445,12 @@ func TestGate(t *testing.T) {
 			gate := NewGate(GateOptions{
 				Context: ctx, Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: sc,
 				Prompting: func() bool { return tc.prompting }, RelockKey: relock, ReadOnly: tc.readOnly,
+				ReadFile: func(path string) ([]byte, error) {
+					if f, ok := tc.files[path]; ok {
+						return []byte(f), nil
+					}
+					return nil, os.ErrNotExist
+				},
 				Contexts: func() []string { return []string{"dev", "prod", "prod-wide"} },
 				Hotkeys: func(string) []keys.Hotkey {
 					hh, err := keys.ParseHotkeys("hotkeys.yaml", []byte(tc.hotkeys))
