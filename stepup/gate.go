@@ -375,7 +375,7 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 	if v.Resource == keys.ResDir && v.Action == keys.ActDelete {
 		// kubectl delete -f deletes exactly the objects in the file under
 		// the cursor: read them, and the grant names them.
-		if res, objs, ok := g.manifestTargets(targets); ok {
+		if res, objs, ok := g.manifestTargets(g.opts.Screen.State().Namespace, g.opts.Screen.ActionRows()); ok {
 			v.Resource, targets = res, objs
 		}
 	}
@@ -412,16 +412,18 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 	return h, true
 }
 
-// manifestTargets reads the objects of the one manifest file the :dir
-// targets name (K9s deletes the file under the cursor; the target's
-// namespace is the view's directory, its name the row's, after K9s's file
-// icon). ok is false for a directory (kubectl -R), several files, a file
-// that cannot be read or objects a scope cannot name (manifestObjects).
-func (g *Gate) manifestTargets(targets []Target) (string, []Target, bool) {
-	if len(targets) != 1 || targets[0].Namespace == "" {
+// manifestTargets reads the objects of the manifest file under the cursor
+// in :dir on dir (the view's title): K9s deletes that file, whose row is
+// K9s's file icon and the file's name (the screen splits it at spaces, so
+// the fields are joined again; a name with runs of spaces is then not
+// found, and the gateway asks). ok is false for a directory (kubectl -R),
+// marked rows, a file that cannot be read or objects a scope cannot name
+// (manifestObjects).
+func (g *Gate) manifestTargets(dir string, rows screen.Rows) (string, []Target, bool) {
+	if dir == "" || rows.Marked || len(rows.Rows) != 1 {
 		return "", nil, false
 	}
-	name, isFile := strings.CutPrefix(targets[0].Name, fileIcon)
+	name, isFile := strings.CutPrefix(strings.Join(rows.Rows[0], " "), fileIcon)
 	name = strings.TrimSpace(name)
 	if !isFile || name == "" || strings.ContainsRune(name, '/') {
 		return "", nil, false
@@ -430,7 +432,7 @@ func (g *Gate) manifestTargets(targets []Target) (string, []Target, bool) {
 	if read == nil {
 		read = os.ReadFile
 	}
-	data, err := read(filepath.Join(targets[0].Namespace, name))
+	data, err := read(filepath.Join(dir, name))
 	if err != nil || len(data) > maxManifest {
 		return "", nil, false
 	}

@@ -64,10 +64,11 @@ func viewOf(resource, title string) *gateScreen {
 }
 
 // dirView is :dir on /tmp/manifests in prod with the row name (K9s's
-// icon and the file's name) under the cursor.
+// icon and the file's name) under the cursor, split at spaces as the
+// shadow screen splits it.
 func dirView(name string) *gateScreen {
 	s := viewOf("dirs", "/tmp/manifests")
-	s.rows = screen.Rows{Header: []string{"NAME"}, Rows: [][]string{{name}}}
+	s.rows = screen.Rows{Header: []string{"NAME"}, Rows: [][]string{strings.Fields(name)}}
 	return s
 }
 
