@@ -72,6 +72,11 @@ type Operation struct {
 	// job is the decoded body of a trigger, which the gateway checks
 	// against the CronJob it claims to come from.
 	job *batchv1.Job
+	// evictNode is the node of the pod an eviction evicts, read from the
+	// live pod with the user's own credentials (checkEviction); empty when
+	// it is not an eviction or the pod could not be read. A drain's grant
+	// covers an eviction only through it.
+	evictNode string
 }
 
 // String describes the operation for prompts and messages, e.g.

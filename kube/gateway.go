@@ -305,6 +305,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if op.Action == "trigger" {
 		g.checkTrigger(r.Context(), route, &op)
 	}
+	// An eviction is told to be part of a node's drain by the live pod.
+	if isEviction(op) {
+		g.checkEviction(r.Context(), route, &op)
+	}
 	if complete {
 		g.checkSuspendUpdate(r.Context(), route, out, &op, body)
 	}

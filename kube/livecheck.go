@@ -94,3 +94,32 @@ func (g *Gateway) checkSuspendUpdate(ctx context.Context, route *ctxRoute, req *
 		op.Action = "suspend"
 	}
 }
+
+// isEviction reports whether op is the creation of a pod's eviction, as
+// kubectl's drain helper (which K9s's node drain runs) sends for each pod.
+func isEviction(op Operation) bool {
+	return op.Verb == "create" && op.Group == "" && op.Resource == "pods" && op.Subresource == subresourceEvicton &&
+		op.Action == "drain" && op.Namespace != "" && op.Name != ""
+}
+
+// checkEviction records the node of the pod an eviction evicts, read with
+// the user's own credentials, so that a grant for draining that node covers
+// it and a grant for draining another does not (issue 12: one code for the
+// drain, not one per pod). A pod that cannot be read, or is bound to no
+// node, leaves evictNode empty: no drain covers it, and the gateway asks.
+func (g *Gateway) checkEviction(ctx context.Context, route *ctxRoute, op *Operation) {
+	op.evictNode = ""
+	cs, err := g.BaseClient(route.context)
+	if err != nil {
+		g.logf("gateway: %s: cannot read the pod to tell its node: %v", op, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, liveCheckTimeout)
+	defer cancel()
+	pod, err := cs.CoreV1().Pods(op.Namespace).Get(ctx, op.Name, metav1.GetOptions{})
+	if err != nil {
+		g.logf("gateway: %s: cannot read the pod to tell its node: %v", op, err)
+		return
+	}
+	op.evictNode = pod.Spec.NodeName
+}

@@ -59,6 +59,8 @@ func OperationScope(op Operation) *stepup.GrantScope {
 // whose action is the grant's or one it includes, with the grant's content
 // (stepup.ActionCovers, stepup.ContentCovers): a restart's grant does not
 // carry an image change, a GET of a kubelet's /configz not a POST to /run.
+// A drain's grant covers, beyond the cordon of its nodes, the eviction of
+// each pod the live check found on one of them (checkEviction).
 func GrantCovers(gr stepup.Grant, op Operation) bool {
 	return scopeCovers(gr.Scope, op)
 }
@@ -69,6 +71,11 @@ func scopeCovers(s *stepup.GrantScope, op Operation) bool {
 	}
 	if len(s.Classes) > 0 && !slices.Contains(s.Classes, string(op.Class)) {
 		return false
+	}
+	if stepup.DrainsNodes(s) && op.evictNode != "" && isEviction(op) {
+		// A node's drain evicts the pods on it: the grant for the drain
+		// covers those evictions, and no other pod's.
+		return slices.Contains(s.Names, op.evictNode)
 	}
 	if len(s.Verbs) > 0 && !slices.Contains(s.Verbs, VerbClass(op)) {
 		return false

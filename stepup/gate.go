@@ -7,6 +7,8 @@ package stepup
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -63,6 +65,9 @@ type GateOptions struct {
 	Contexts func() []string
 	// Hotkeys returns the user's K9s hotkeys for a context; nil: none.
 	Hotkeys func(context string) []keys.Hotkey
+	// ReadFile reads the manifest under the cursor in :dir (a delete
+	// names its objects); nil means os.ReadFile.
+	ReadFile func(path string) ([]byte, error)
 	// Overrides returns the user's K9s plugins that take over K9s's own
 	// keys in a context (override: true); nil means none.
 	Overrides func(context string) []keys.Override
@@ -388,11 +393,20 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 			v.Resource, targets = keys.ResDeployments, owners
 		}
 	}
+	if v.Resource == keys.ResDir && v.Action == keys.ActDelete {
+		// kubectl delete -f deletes exactly the objects in the file under
+		// the cursor: read them, and the grant names them.
+		if res, objs, ok := g.manifestTargets(g.opts.Screen.State().Namespace, g.opts.Screen.ActionRows()); ok {
+			v.Resource, targets = res, objs
+		}
+	}
 	keyScope, mapped := KeyScope(v.Action, v.Resource, targets)
-	if !mapped && v.Resource == keys.ResDir && pol.Scope == profile.ScopeOperation {
-		// :dir's apply and delete run kubectl on manifests the guard does
-		// not read: a grant from the key could cover none of its requests,
-		// and the gateway would ask again. It alone asks, naming each.
+	if v.Resource == keys.ResDir && pol.Scope == profile.ScopeOperation {
+		// :dir's apply (and a delete of a manifest the guard could not
+		// read exactly) runs kubectl on objects a grant from the key cannot
+		// name: it would cover none of kubectl's requests, and the gateway
+		// would ask again. It alone asks, naming each. (An apply's creates
+		// name their object only in the body, which a scope cannot match.)
 		return Hold{}, false
 	}
 	if !mapped {
@@ -418,6 +432,41 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 	}
 	return h, true
 }
+
+// manifestTargets reads the objects of the manifest file under the cursor
+// in :dir on dir (the view's title): K9s deletes that file, whose row is
+// K9s's file icon and the file's name (the screen splits it at spaces, so
+// the fields are joined again; a name with runs of spaces is then not
+// found, and the gateway asks). ok is false for a directory (kubectl -R),
+// marked rows, a file that cannot be read or objects a scope cannot name
+// (manifestObjects).
+func (g *Gate) manifestTargets(dir string, rows screen.Rows) (string, []Target, bool) {
+	if dir == "" || rows.Marked || len(rows.Rows) != 1 {
+		return "", nil, false
+	}
+	name, isFile := strings.CutPrefix(strings.Join(rows.Rows[0], " "), fileIcon)
+	name = strings.TrimSpace(name)
+	if !isFile || name == "" || strings.ContainsRune(name, '/') {
+		return "", nil, false
+	}
+	read := g.opts.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	data, err := read(filepath.Join(dir, name))
+	if err != nil || len(data) > maxManifest {
+		return "", nil, false
+	}
+	return manifestObjects(data)
+}
+
+// fileIcon is what K9s's :dir view puts before a file's name (a
+// directory's is a folder).
+const fileIcon = "🦄"
+
+// maxManifest bounds the manifest the gate reads; a larger one is left to
+// the gateway.
+const maxManifest = 1 << 20
 
 // needsConfirmName reports whether the profile wants the object's name
 // typed for this action on this resource.

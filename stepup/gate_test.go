@@ -1,6 +1,7 @@
 package stepup
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +41,7 @@ func gatePolicy(ctx string) profile.Policy {
 		Context: ctx, Protected: true, Actions: []string{profile.ClassWrites, profile.ClassSensitive},
 		Window: 5 * time.Minute, Elevation: profile.Elevation{Kind: profile.ElevationContext, Context: "prod-admin"},
 		CloseOnContextSwitch: true, Scope: profile.ScopeOperation,
-		ConfirmName: []string{"delete-namespace"},
+		ConfirmName: []string{"delete-namespace", "drain"},
 	}
 	switch ctx {
 	case "prod":
@@ -61,6 +62,29 @@ func viewOf(resource, title string) *gateScreen {
 		gen:  1,
 	}
 }
+
+// dirView is :dir on /tmp/manifests in prod with the row name (K9s's
+// icon and the file's name) under the cursor, split at spaces as the
+// shadow screen splits it.
+func dirView(name string) *gateScreen {
+	s := viewOf("dirs", "/tmp/manifests")
+	s.rows = screen.Rows{Header: []string{"NAME"}, Rows: [][]string{strings.Fields(name)}}
+	return s
+}
+
+// twoDeployments is a manifest of two Deployments in shop.
+const twoDeployments = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+`
 
 // suspended is what the shadow screen reads while a child K9s started
 // owns the terminal: nothing but that.
@@ -97,10 +121,11 @@ func TestGate(t *testing.T) {
 		screen    *gateScreen // nil: pods in prod/shop with cart-1 under the cursor
 		window    string      // "": none; "context": a whole-context grant; "kill cart-1": a grant for that
 		prompting bool
-		readOnly  bool   // K9s started with --readonly
-		plugins   string // the user's plugins.yaml
-		hotkeys   string // the user's hotkeys.yaml
-		holdCtx   string // the hold's context when not the start context
+		readOnly  bool              // K9s started with --readonly
+		plugins   string            // the user's plugins.yaml
+		hotkeys   string            // the user's hotkeys.yaml
+		files     map[string]string // the files the gate may read, by path
+		holdCtx   string            // the hold's context when not the start context
 		steps     []gateStep
 		// What K9s received, in order (forwarded and replayed), what the
 		// overlay received, the hold raised ("action target"), and the
@@ -222,6 +247,19 @@ func TestGate(t *testing.T) {
 				st:   screen.State{Known: true, Context: "prod", Resource: "namespaces", Mode: screen.ModeNormal},
 				rows: screen.Rows{Header: []string{"NAME", "STATUS"}, Rows: [][]string{{"shop(*)", "Active"}}}},
 			steps: []gateStep{in("\x04")}, wantHold: "delete namespace shop", wantConfirm: "shop", wantScope: "delete namespaces shop"},
+		{name: "a drain asks once, for the node's name, and its grant is the node's cordon and evictions",
+			screen: &gateScreen{gen: 1,
+				st:   screen.State{Known: true, Context: "prod", Resource: "nodes", Mode: screen.ModeNormal},
+				rows: screen.Rows{Header: []string{"NAME", "STATUS"}, Rows: [][]string{{"node-1", "Ready"}}}},
+			steps: []gateStep{in("r")}, wantHold: "drain node node-1", wantConfirm: "node-1",
+			wantScope: "update nodes node-1 and evict the pods on it"},
+		{name: "a drain of two marked nodes names both, once",
+			screen: &gateScreen{gen: 1,
+				st: screen.State{Known: true, Context: "prod", Resource: "nodes", Mode: screen.ModeNormal},
+				rows: screen.Rows{Header: []string{"NAME", "STATUS"}, Marked: true,
+					Rows: [][]string{{"node-1", "Ready"}, {"node-2", "Ready"}}}},
+			steps: []gateStep{in("r")}, wantHold: "drain nodes node-1, node-2", wantConfirm: "node-1 node-2",
+			wantScope: "update nodes node-1, node-2 and evict the pods on them"},
 		{name: "a plural resource's one object is named singular",
 			screen: &gateScreen{gen: 1,
 				st:   screen.State{Known: true, Context: "prod", Resource: "ingresses", Namespace: "shop", Mode: screen.ModeNormal},
@@ -316,6 +354,34 @@ func TestGate(t *testing.T) {
 			screen: func() *gateScreen { s := viewOf("dirs", "/tmp/manifests"); s.st.Context = "prod-wide"; return s }(),
 			steps:  []gateStep{in("a")}, wantHold: "apply dir /tmp/manifests/web", wantScope: "every write and sensitive request"},
 
+		// :dir d runs kubectl delete -f on the file under the cursor: the
+		// grant names the objects in it, or the gateway alone asks.
+		{name: "d in :dir names the manifest's objects", screen: dirView("🦄 web.yaml"),
+			files: map[string]string{"/tmp/manifests/web.yaml": twoDeployments},
+			steps: []gateStep{in("d")}, wantHold: "delete deployments shop/web, shop/api",
+			wantScope: "delete deployments.apps shop/web, shop/api"},
+		{name: "d in :dir on a namespace's manifest asks for its name", screen: dirView("🦄 ns.yaml"),
+			files: map[string]string{"/tmp/manifests/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"},
+			steps: []gateStep{in("d")}, wantHold: "delete namespace shop", wantConfirm: "shop", wantScope: "delete namespaces shop"},
+		{name: "d in :dir on a manifest of two kinds is left to the gateway", screen: dirView("🦄 web.yaml"),
+			files: map[string]string{"/tmp/manifests/web.yaml": twoDeployments + "---\napiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"},
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir on an object without a namespace is left to the gateway", screen: dirView("🦄 cm.yaml"),
+			files: map[string]string{"/tmp/manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"},
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir on a kind the guard cannot name is left to the gateway", screen: dirView("🦄 cert.yaml"),
+			files: map[string]string{"/tmp/manifests/cert.yaml": "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: tls, namespace: shop}\n"},
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir on a directory (kubectl -R) is left to the gateway", screen: dirView("📁 web.yaml"),
+			files: map[string]string{"/tmp/manifests/web.yaml": twoDeployments},
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir on a file it cannot read is left to the gateway", screen: dirView("🦄 gone.yaml"),
+			steps: []gateStep{in("d")}, wantK9s: "d"},
+		{name: "d in :dir under scope context names the objects too", ctx: "prod-wide",
+			screen: func() *gateScreen { s := dirView("🦄 web.yaml"); s.st.Context = "prod-wide"; return s }(),
+			files:  map[string]string{"/tmp/manifests/web.yaml": twoDeployments},
+			steps:  []gateStep{in("d")}, wantHold: "delete deployments shop/web, shop/api", wantScope: "every write and sensitive request"},
+
 		// Right action, right target: sanitize deletes every Pending,
 		// Completed or failed pod of the namespace, not the cursor pod.
 		{name: "sanitize names every pod K9s will delete", screen: func() *gateScreen {
@@ -386,6 +452,12 @@ func TestGate(t *testing.T) {
 			gate := NewGate(GateOptions{
 				Context: ctx, Now: clock.Now, Policy: gatePolicy, Windows: windows, Screen: sc,
 				Prompting: func() bool { return tc.prompting }, RelockKey: relock, ReadOnly: tc.readOnly,
+				ReadFile: func(path string) ([]byte, error) {
+					if f, ok := tc.files[path]; ok {
+						return []byte(f), nil
+					}
+					return nil, os.ErrNotExist
+				},
 				Contexts: func() []string { return []string{"dev", "prod", "prod-wide"} },
 				Hotkeys: func(string) []keys.Hotkey {
 					hh, err := keys.ParseHotkeys("hotkeys.yaml", []byte(tc.hotkeys))

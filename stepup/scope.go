@@ -188,6 +188,9 @@ func ScopeString(s *GrantScope) string {
 	if s.Content != "" {
 		out += " (" + s.Action + ": " + s.Content + ")"
 	}
+	if DrainsNodes(s) {
+		out += " and evict the pods on " + map[bool]string{true: "it", false: "them"}[len(s.Names) == 1]
+	}
 	return out
 }
 
@@ -231,7 +234,8 @@ type Target struct {
 // the objects it acts on to the scope of the requests K9s will send: kill →
 // delete pods; edit → update/patch of that resource and name; scale → the
 // scale subresource; exec, shell, attach and transfer → pods/exec or
-// pods/attach on that pod. ok is false for actions that send nothing the
+// pods/attach on that pod; drain → the cordon of that node and the
+// evictions of the pods on it (DrainsNodes). ok is false for actions that send nothing the
 // gateway can foresee (context edits are local). All targets must share one
 // namespace; when they do not, or when names are unknown, the scope names
 // nothing and covers only nameless requests: too narrow, never too wide.
@@ -308,6 +312,16 @@ func KeyScope(action, resource string, targets []Target) (*GrantScope, bool) {
 		s.Names = append(s.Names, t.Name)
 	}
 	return s, true
+}
+
+// DrainsNodes reports whether s is a scope K9s's drain key makes: the
+// cordon of the nodes it names and the eviction of the pods on them
+// (kubectl's drain helper, which K9s runs, evicts each pod on the node
+// after the cordon). Package kube matches an eviction to its pod's node,
+// read from the live pod; a drain scope naming no node covers no eviction.
+func DrainsNodes(s *GrantScope) bool {
+	return s != nil && s.Action == "drain" && s.Group == "" && s.Resource == "nodes" && s.Subresource == "" &&
+		s.Namespace == "" && s.Path == "" && len(s.Names) > 0
 }
 
 func cloneScope(s *GrantScope) *GrantScope {
