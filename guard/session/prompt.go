@@ -149,7 +149,7 @@ func (p *prompter) ask(ctx context.Context, req askRequest) bool {
 		}
 	}
 	outcome := p.run(ctx, overlay.Request{
-		Context: req.Context, Action: req.Action, Target: req.Target, Source: req.Source, Window: req.Window,
+		Context: req.Context, Action: actionLabel(req.Action), Target: req.Target, Source: req.Source, Window: req.Window,
 		AttemptsLeft: attempts, LockedUntil: locked, ConfirmName: req.ConfirmName, AskedBy: req.AskedBy,
 	}, verify, req.Blast)
 	if outcome != overlay.Granted && !granted {
@@ -296,4 +296,14 @@ func (d drawnOverlay) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	d.Model = m.(overlay.Model)
 	d.draw(d.Model)
 	return d, cmd
+}
+
+// actionLabel is how the prompt says an action: the sensitive-read class
+// is named "secrets" in the profile, a noun; the prompt says what is done
+// ("read secrets in namespace shop", "read secret shop/db").
+func actionLabel(action string) string {
+	if action == "secrets" {
+		return "read"
+	}
+	return action
 }

@@ -85,7 +85,7 @@ func TestOverlayProgramEscCancels(t *testing.T) {
 func TestGatewayTargetSaysEachWordOnce(t *testing.T) {
 	for _, tc := range []struct{ action, op, want string }{
 		{"kill", "kill pod shop/web-1", "pod shop/web-1"},
-		{"secrets", "secrets secrets in namespace shop", "in namespace shop"},
+		{"secrets", "secrets secrets in namespace shop", "secrets in namespace shop"},
 		{"secrets", "secrets secret shop/db", "secret shop/db"},
 		{"delete", "delete pods in namespace shop", "pods in namespace shop"},
 		{"scale", "update deployment/scale shop/web", "update deployment/scale shop/web"},

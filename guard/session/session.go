@@ -492,6 +492,10 @@ func (c *pluginCache) load(context string) {
 // said once too.
 func gatewayTarget(action, op string) string {
 	t := strings.TrimPrefix(op, action+" ")
+	if action == "secrets" {
+		// Said as "read" (actionLabel): the resource stays.
+		return t
+	}
 	if rest, ok := strings.CutPrefix(t, action+" "); ok {
 		t = rest
 	}
