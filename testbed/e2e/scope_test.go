@@ -144,6 +144,10 @@ func expectHeldAndRefused(t *testing.T, term *Term, done <-chan error, pod strin
 	case <-time.After(30 * time.Second):
 		t.Fatal("the DELETE was never answered")
 	}
+	// The refusal can reach the client before the overlay has closed, and
+	// a key typed while it is up is the overlay's: the next step of a test
+	// waits until K9s's screen is back.
+	waitNoOverlay(t, term)
 }
 
 // TestScopedKillOfAnotherPodPromptsAgain — attack: ride the grant made for
