@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
-
 	"github.com/k9s-guard/k9s-guard/testbed/cluster"
 )
 
@@ -21,17 +18,7 @@ import (
 func TestDoctorProvesTheBaseIdentityCannotElevate(t *testing.T) {
 	u, _ := newUser(t)
 	dir := t.TempDir()
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["testbed"] = &clientcmdapi.Cluster{Server: tc.Server, CertificateAuthorityData: tc.CAData}
-	cfg.AuthInfos["me"] = &clientcmdapi.AuthInfo{Token: u.token}
-	cfg.AuthInfos["viewer"] = &clientcmdapi.AuthInfo{Token: tc.ViewerToken}
-	cfg.Contexts["prod"] = &clientcmdapi.Context{Cluster: "testbed", AuthInfo: "me", Namespace: "shop"}
-	cfg.Contexts["viewer"] = &clientcmdapi.Context{Cluster: "testbed", AuthInfo: "viewer", Namespace: "shop"}
-	cfg.CurrentContext = "prod"
-	kc := filepath.Join(dir, "kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
-		t.Fatal(err)
-	}
+	kc := prodAndOther(t, dir, u.token, "viewer", tc.ViewerToken)
 	prof := filepath.Join(dir, "profile.yaml")
 	if err := os.WriteFile(prof, []byte("version: 1\ncontexts:\n  \"*\":\n    protected: true\n    elevation:\n      broker: {namespace: "+brokerNS+"}\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -7,9 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
-
 	"github.com/k9s-guard/k9s-guard/profile"
 )
 
@@ -20,17 +17,7 @@ import (
 func TestInitProposesTheBrokerWhereItIsServed(t *testing.T) {
 	u, _ := newUser(t)
 	dir := t.TempDir()
-	cfg := clientcmdapi.NewConfig()
-	cfg.Clusters["testbed"] = &clientcmdapi.Cluster{Server: tc.Server, CertificateAuthorityData: tc.CAData}
-	cfg.AuthInfos["me"] = &clientcmdapi.AuthInfo{Token: u.token}
-	cfg.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: tc.AdminToken}
-	cfg.Contexts["prod"] = &clientcmdapi.Context{Cluster: "testbed", AuthInfo: "me", Namespace: "shop"}
-	cfg.Contexts["admin"] = &clientcmdapi.Context{Cluster: "testbed", AuthInfo: "admin", Namespace: "shop"}
-	cfg.CurrentContext = "prod"
-	kc := filepath.Join(dir, "kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
-		t.Fatal(err)
-	}
+	kc := prodAndOther(t, dir, u.token, "admin", tc.AdminToken)
 	prof := filepath.Join(dir, "profile.yaml")
 	cmd := exec.CommandContext(t.Context(), guardBin, "init", "--kubeconfig", kc, "--profile", prof)
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "NO_COLOR=1")

@@ -590,3 +590,22 @@ func runGuard(t *testing.T, args ...string) (string, error) {
 	out, err := exec.CommandContext(t.Context(), guardBin, args...).CombinedOutput()
 	return string(out), err
 }
+
+// prodAndOther writes a kubeconfig in dir with two contexts on the test
+// bed: prod, as the everyday user holding token, and other, holding
+// otherToken; prod is current. It returns the file's path.
+func prodAndOther(t *testing.T, dir, token, other, otherToken string) string {
+	t.Helper()
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["testbed"] = &clientcmdapi.Cluster{Server: tc.Server, CertificateAuthorityData: tc.CAData}
+	cfg.AuthInfos["me"] = &clientcmdapi.AuthInfo{Token: token}
+	cfg.AuthInfos[other] = &clientcmdapi.AuthInfo{Token: otherToken}
+	cfg.Contexts["prod"] = &clientcmdapi.Context{Cluster: "testbed", AuthInfo: "me", Namespace: "shop"}
+	cfg.Contexts[other] = &clientcmdapi.Context{Cluster: "testbed", AuthInfo: other, Namespace: "shop"}
+	cfg.CurrentContext = "prod"
+	kc := filepath.Join(dir, "kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, kc); err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
