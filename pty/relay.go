@@ -160,16 +160,41 @@ func PumpOutput(child io.Reader, out *Output, tee io.Writer) error {
 	for {
 		n, err := child.Read(buf)
 		if n > 0 {
-			// The terminal first: the shadow screen never delays the user.
-			if werr := out.FromChild(buf[:n]); werr != nil {
+			if werr := teeAround(tee, buf[:n], out.FromChild); werr != nil {
 				return werr
 			}
-			_, _ = tee.Write(buf[:n])
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// A Digester is a tee that can take output in two steps: Queue before the
+// terminal has it (cheap: whatever the user sees, the tee has at least
+// queued) and Digest after (the work, which must not delay the terminal).
+// The shadow screen is one.
+type Digester interface {
+	Queue(p []byte)
+	Digest()
+}
+
+// teeAround writes p to the terminal with write and to tee, in that order
+// for a plain writer (the shadow screen never delays the user) and around
+// it for a Digester.
+func teeAround(tee io.Writer, p []byte, write func([]byte) error) error {
+	d, ok := tee.(Digester)
+	if !ok {
+		if err := write(p); err != nil {
+			return err
+		}
+		_, _ = tee.Write(p)
+		return nil
+	}
+	d.Queue(p)
+	err := write(p)
+	d.Digest()
+	return err
 }
 
 // PumpInput copies the user's keystrokes to filter, which decides what

@@ -163,3 +163,33 @@ func TestStickyRedrawnAfterK9sOutput(t *testing.T) {
 		t.Errorf("drawn after it was cleared: %q", got)
 	}
 }
+
+// orderTee records the order of its calls around the terminal's write.
+type orderTee struct{ calls *[]string }
+
+func (o orderTee) Write(p []byte) (int, error) {
+	*o.calls = append(*o.calls, "write")
+	return len(p), nil
+}
+func (o orderTee) Queue([]byte) { *o.calls = append(*o.calls, "queue") }
+func (o orderTee) Digest()      { *o.calls = append(*o.calls, "digest") }
+
+// The shadow screen queues K9s's output before the user's terminal has it
+// (so whatever the user saw, a reader waiting for the shadow sees too) and
+// digests it after (so the emulator's work never delays the terminal); a
+// plain tee gets it after the terminal.
+func TestTeeAroundOrder(t *testing.T) {
+	var calls []string
+	term := func([]byte) error { calls = append(calls, "terminal"); return nil }
+	if err := teeAround(orderTee{&calls}, []byte("x"), term); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(calls, ","); got != "queue,terminal,digest" {
+		t.Fatalf("digester: %s", got)
+	}
+	calls = nil
+	var plain bytes.Buffer
+	if err := teeAround(&plain, []byte("x"), term); err != nil || calls[0] != "terminal" || plain.String() != "x" {
+		t.Fatalf("plain tee: %v %v %q", err, calls, plain.String())
+	}
+}

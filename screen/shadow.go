@@ -4,9 +4,10 @@
 // title and breadcrumbs, whether a prompt, filter or dialog is open, and
 // whether K9s has handed the terminal to a shell or an editor.
 //
-// Feeding never blocks the caller: output is appended to an in-memory queue
-// that a separate goroutine drains into the emulator, so a slow emulator can
-// only make the shadow lag, never the user's terminal.
+// Feeding never delays the user's terminal: output is queued before it is
+// written there and digested after, a little at a time on the output
+// pump's thread and a flood on a separate goroutine of the lowest priority,
+// so a slow emulator can only make the shadow lag, never the terminal.
 package screen
 
 import (
@@ -14,6 +15,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/vt"
@@ -33,15 +35,18 @@ type Modes struct {
 type Shadow struct {
 	em *emulator
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	alt     altScanner // skips what shells and editors print while K9s is away
-	queue   []byte
-	spare   []byte
-	busy    bool
-	closed  bool
-	written uint64 // bytes fed to the emulator so far
-	queued  uint64 // bytes accepted by Write so far
+	mu     sync.Mutex
+	cond   *sync.Cond
+	alt    altScanner // skips what shells and editors print while K9s is away
+	queue  []byte
+	spare  []byte
+	busy   bool // a chunk is being fed (by the pump or Digest)
+	closed bool
+	// inlinePending is set when the queue is Digest's to feed (see Queue).
+	inlinePending bool
+	inline        inlineBudget
+	written       uint64 // bytes fed to the emulator so far
+	queued        uint64 // bytes accepted by Write so far
 
 	// stopping is set by Close so the pump gives up mid-chunk; done is
 	// the pump and the reply drain, which Close waits for.
@@ -126,32 +131,113 @@ func (s *Shadow) Modes() Modes {
 	return s.modes
 }
 
-// Write queues K9s output for the emulator. It never blocks on the emulator.
+// Write queues K9s output for the emulator and, when it is a little
+// output after a quiet moment, digests it at once (see Digest).
 func (s *Shadow) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	if !s.closed {
-		n := 0
-		wasOn := s.alt.on
-		parts := s.alt.keep(p)
-		if wasOn && !s.alt.on {
-			// K9s left the alternate screen: a child owns the terminal from
-			// now, whenever the emulator gets to it. Keys typed meanwhile
-			// are the child's.
-			s.modeMu.Lock()
-			s.away = true
-			s.modeMu.Unlock()
-		}
-		for _, part := range parts {
-			s.queue = append(s.queue, part...)
-			n += len(part)
-		}
-		if n > 0 {
-			s.queued += uint64(n)
-			s.cond.Broadcast()
-		}
-	}
-	s.mu.Unlock()
+	s.Queue(p)
+	s.Digest()
 	return len(p), nil
+}
+
+// Queue accepts K9s output for the emulator. It never blocks on the
+// emulator. The output pump queues a read before it reaches the user's
+// terminal, so that whatever the user has seen, the shadow screen has at
+// least queued: a reader that waits for it (StateWithin) then sees it too.
+func (s *Shadow) Queue(p []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	n := 0
+	wasOn := s.alt.on
+	wasEmpty := len(s.queue) == 0
+	parts := s.alt.keep(p)
+	if wasOn && !s.alt.on {
+		// K9s left the alternate screen: a child owns the terminal from
+		// now, whenever the emulator gets to it. Keys typed meanwhile
+		// are the child's.
+		s.modeMu.Lock()
+		s.away = true
+		s.modeMu.Unlock()
+	}
+	for _, part := range parts {
+		s.queue = append(s.queue, part...)
+		n += len(part)
+	}
+	if n == 0 {
+		return
+	}
+	s.queued += uint64(n)
+	if s.inlinePending || (wasEmpty && !s.busy && s.inline.take(n, time.Now())) {
+		s.inlinePending = true // Digest feeds it, on the caller's thread
+		return
+	}
+	s.cond.Broadcast()
+}
+
+// Digest feeds the emulator what Queue set aside for the caller: K9s's
+// ordinary output (a few KiB a second, a burst of redraws) is digested on
+// the output pump's own thread, at its priority, so the shadow screen is
+// current a moment after the user's terminal even on a machine whose CPUs
+// are busy (the pump thread, at the lowest priority, can then wait for
+// seconds). A flood is left to the pump (see inlineBudget).
+func (s *Shadow) Digest() {
+	s.mu.Lock()
+	if !s.inlinePending || s.closed {
+		s.mu.Unlock()
+		return
+	}
+	chunk := s.queue
+	s.queue = s.spare[:0]
+	s.inlinePending, s.busy = false, true
+	s.done.Add(1) // Close waits for this feed as for the pump's
+	s.mu.Unlock()
+	defer s.done.Done()
+	s.feed(chunk)
+}
+
+// feed digests chunk (the caller has set busy) and accounts for it.
+func (s *Shadow) feed(chunk []byte) {
+	for off := 0; off < len(chunk) && !s.stopping.Load(); off += feedChunk {
+		_, _ = s.em.Write(chunk[off:min(off+feedChunk, len(chunk))])
+	}
+	s.mu.Lock()
+	s.spare = chunk
+	s.written += uint64(len(chunk))
+	s.busy = false
+	s.cond.Broadcast()
+	s.mu.Unlock()
+}
+
+// inlineBudget bounds the output digested on the output pump's thread: a
+// bucket of inlineBurst bytes refilled at inlineRate bytes a second. K9s
+// draws a few KiB a second and a full 200×60 redraw is tens of KiB, all
+// inline; a flood (a log streamed at full speed) spends the bucket in a
+// moment and goes to the low-priority pump, so the emulator never slows
+// the user's terminal by more than inlineRate's share of its time.
+type inlineBudget struct {
+	tokens float64
+	at     time.Time
+}
+
+const (
+	inlineBurst = 128 << 10
+	inlineRate  = 256 << 10
+)
+
+func (b *inlineBudget) take(n int, now time.Time) bool {
+	if b.at.IsZero() {
+		b.tokens = inlineBurst
+	} else {
+		b.tokens = min(inlineBurst, b.tokens+now.Sub(b.at).Seconds()*inlineRate)
+	}
+	b.at = now
+	if b.tokens < float64(n) {
+		return false
+	}
+	b.tokens -= float64(n)
+	return true
 }
 
 // feedChunk bounds how much output the emulator digests per lock, so a
@@ -166,7 +252,7 @@ func (s *Shadow) pump() {
 	lowerThreadPriority()
 	s.mu.Lock()
 	for {
-		for len(s.queue) == 0 && !s.closed {
+		for (len(s.queue) == 0 || s.busy || s.inlinePending) && !s.closed {
 			s.cond.Wait()
 		}
 		if s.closed {
@@ -178,16 +264,8 @@ func (s *Shadow) pump() {
 		s.queue = s.spare[:0]
 		s.busy = true
 		s.mu.Unlock()
-
-		for off := 0; off < len(chunk) && !s.stopping.Load(); off += feedChunk {
-			_, _ = s.em.Write(chunk[off:min(off+feedChunk, len(chunk))])
-		}
-
+		s.feed(chunk)
 		s.mu.Lock()
-		s.spare = chunk
-		s.written += uint64(len(chunk))
-		s.busy = false
-		s.cond.Broadcast()
 	}
 }
 
@@ -207,6 +285,35 @@ func (s *Shadow) Sync() {
 		s.cond.Wait()
 	}
 	s.mu.Unlock()
+}
+
+// StateWithin reads K9s's state once the emulator has digested the
+// output written so far, waiting at most d; caught is false when it had
+// not by then (the state is then as the emulator has it).
+func (s *Shadow) StateWithin(d time.Duration) (st State, caught bool) {
+	caught = s.syncWithin(d)
+	return s.StateNow(), caught
+}
+
+func (s *Shadow) syncWithin(d time.Duration) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	target := s.queued
+	if s.written >= target || s.closed {
+		return s.written >= target
+	}
+	expired := false
+	t := time.AfterFunc(d, func() {
+		s.mu.Lock()
+		expired = true
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
+	defer t.Stop()
+	for s.written < target && !s.closed && !expired {
+		s.cond.Wait()
+	}
+	return s.written >= target
 }
 
 // Resize changes the emulator's size, after the output queued so far.

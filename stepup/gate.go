@@ -33,6 +33,10 @@ type Screen interface {
 	StateNow() screen.State
 	// State reads K9s's state once the emulator has caught up.
 	State() screen.State
+	// StateWithin reads K9s's state once the emulator has caught up with
+	// the output written so far, waiting at most d; caught is false when
+	// it had not (the state is then as the emulator has it).
+	StateWithin(d time.Duration) (st screen.State, caught bool)
 	// ActionRows are the marked rows, else the row under the cursor.
 	ActionRows() screen.Rows
 	// TableRows are all the rows of the table on screen.
@@ -227,7 +231,7 @@ func (g *Gate) Input(p []byte) Decision {
 	if pend := g.decoder.Pending(); len(pend) > 0 {
 		d.ExpireAfter = keys.EscDelay
 		if len(pend) == 1 && pend[0] == 0x1b {
-			g.escSeen = g.opts.Screen.StateNow()
+			g.escSeen = g.settledState(escSettle)
 		}
 	}
 	return d
@@ -256,7 +260,7 @@ func (g *Gate) altReading(p []byte) (Decision, bool) {
 	if before == nil || len(g.decoder.Pending()) > 0 || g.opts.Now().Sub(g.escAt) >= EscAmbiguity {
 		return Decision{}, false
 	}
-	if st := g.opts.Screen.StateNow(); st.Resource != g.escState.Resource || st.Mode != g.escState.Mode || st.Suspended != g.escState.Suspended {
+	if g.escTaken(g.opts.Screen.StateNow()) {
 		return Decision{}, false // K9s has shown that it took the Esc on its own
 	}
 	var d keys.Decoder
@@ -273,6 +277,12 @@ func (g *Gate) altReading(p []byte) (Decision, bool) {
 		if !ok {
 			continue
 		}
+		if !g.opts.Screen.Idle() && g.escTaken(g.settledState(escSettle)) {
+			// The screen was behind: K9s's answer to the Esc was on its
+			// way (the user may have seen it already), and it shows that
+			// K9s took the Esc on its own.
+			return Decision{}, false
+		}
 		// The keys before the held one reach K9s, and the main reading
 		// takes them in; the held key and the rest wait.
 		fwd := p[:start]
@@ -282,6 +292,37 @@ func (g *Gate) altReading(p []byte) (Decision, bool) {
 		return Decision{Forward: fwd, Hold: &h}, true
 	}
 	return Decision{}, false
+}
+
+// escSettle bounds how long the keystroke path waits for the emulator when
+// the reading of an ESC depends on the screen and the emulator is behind:
+// only then, and only for a key that the Alt reading would hold. K9s's
+// ordinary output is digested a moment after it reaches the terminal (see
+// screen.Shadow.Digest), so the wait is that moment; a flood may outlast
+// it, and then the reading that prompts is taken.
+const escSettle = 200 * time.Millisecond
+
+// settledState is the screen as of K9s's output so far, waiting at most d
+// for the emulator; a state it could not catch up with is not Known.
+func (g *Gate) settledState(d time.Duration) screen.State {
+	if g.opts.Screen.Idle() {
+		return g.opts.Screen.StateNow()
+	}
+	st, caught := g.opts.Screen.StateWithin(d)
+	if !caught {
+		return screen.State{}
+	}
+	return st
+}
+
+// escTaken reports whether st shows that K9s took the last lone ESC on its
+// own: the view, the mode or the owner of the terminal changed since. Not
+// knowing either screen is not proof.
+func (g *Gate) escTaken(st screen.State) bool {
+	if !st.Known || !g.escState.Known {
+		return false
+	}
+	return st.Resource != g.escState.Resource || st.Mode != g.escState.Mode || st.Suspended != g.escState.Suspended
 }
 
 // feedMain advances the main reading over bytes that go to K9s unheld.

@@ -18,12 +18,27 @@ type gateScreen struct {
 	all  screen.Rows // every row of the table, when more than rows
 	gen  uint64
 	busy bool // the emulator has output it has not applied yet
+	// pending, when busy, is what the screen shows once the emulator has
+	// applied that output (StateWithin); nil: it does not catch up.
+	pending *screen.State
+	waited  int // StateWithin calls that waited
 }
 
-func (s *gateScreen) Idle() bool              { return !s.busy }
-func (s *gateScreen) Generation() uint64      { return s.gen }
-func (s *gateScreen) StateNow() screen.State  { return s.st }
-func (s *gateScreen) State() screen.State     { return s.st }
+func (s *gateScreen) Idle() bool             { return !s.busy }
+func (s *gateScreen) Generation() uint64     { return s.gen }
+func (s *gateScreen) StateNow() screen.State { return s.st }
+func (s *gateScreen) State() screen.State    { return s.st }
+func (s *gateScreen) StateWithin(time.Duration) (screen.State, bool) {
+	if !s.busy {
+		return s.st, true
+	}
+	s.waited++
+	if s.pending == nil {
+		return s.st, false
+	}
+	s.st, s.pending, s.busy, s.gen = *s.pending, nil, false, s.gen+1
+	return s.st, true
+}
 func (s *gateScreen) ActionRows() screen.Rows { return s.rows }
 func (s *gateScreen) TableRows() screen.Rows {
 	if s.all.Header != nil {
@@ -98,6 +113,11 @@ func podsView(ctx, ns string, rows ...[]string) *gateScreen {
 	}
 }
 
+var (
+	podsState     = screen.State{Known: true, Context: "prod", Resource: "pods", Namespace: "shop", Mode: screen.ModeNormal, Count: 1}
+	describeState = screen.State{Known: true, Context: "prod", Resource: "describe", Namespace: "shop/cart-1", Mode: screen.ModeNormal}
+)
+
 // gateStep is one thing that happens to the gate, after the clock moved
 // by after: a read of input, the Esc timer firing, the end of a hold, or
 // the screen changing.
@@ -108,6 +128,9 @@ type gateStep struct {
 	release string // "granted" or "denied"
 	screen  *screen.State
 	busy    bool // with screen: the emulator is still applying it
+	// behind: K9s drew this, and the emulator has it queued; the screen
+	// shows it once waited for (StateWithin).
+	behind *screen.State
 }
 
 func in(s string) gateStep                       { return gateStep{in: s} }
@@ -185,6 +208,26 @@ func TestGate(t *testing.T) {
 				{screen: &screen.State{Known: true, Context: "prod", Resource: "deployments", Namespace: "shop", Mode: screen.ModeNormal}},
 				inAfter(20*time.Millisecond, ":ctx dev\r")},
 			wantK9s: "\x1b:ctx dev\r"},
+		// The shadow screen lags K9s on a busy machine: what the user saw
+		// may not be emulated yet when the next key comes. (Found under
+		// load: ":ctx dev" typed once K9s had visibly left describe
+		// prompted "edit" — the e of dev read after Alt-:.)
+		{name: "Esc, K9s's answer still in the emulator's queue, then :ctx dev: the gate waits for it and reads a command",
+			steps: []gateStep{in("d"), {screen: &describeState}, in("\x1b"), {after: 50 * time.Millisecond, expire: true},
+				{behind: &podsState}, inAfter(20*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "d\x1b:ctx dev\r"},
+		{name: "Esc, then :ctx dev while the emulator cannot catch up: the Alt reading prompts",
+			steps: []gateStep{in("d"), {screen: &describeState}, in("\x1b"), {after: 50 * time.Millisecond, expire: true},
+				{screen: &describeState, busy: true}, inAfter(20*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "d\x1b:ctx d", wantHold: "edit pod shop/cart-1", wantScope: "update pods shop/cart-1"},
+		{name: "Esc typed while the emulator is behind: the screen it answers is waited for, then :ctx dev is a command",
+			steps: []gateStep{in("d"), {behind: &describeState}, in("\x1b"), {after: 50 * time.Millisecond, expire: true},
+				{behind: &podsState}, inAfter(20*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "d\x1b:ctx dev\r"},
+		{name: "Esc typed while the emulator cannot catch up: not knowing the screen then is no proof, the Alt reading prompts",
+			steps: []gateStep{in("d"), {screen: &describeState, busy: true}, in("\x1b"), {after: 50 * time.Millisecond, expire: true},
+				{screen: &podsState}, inAfter(20*time.Millisecond, ":ctx dev\r")},
+			wantK9s: "d\x1b:ctx d", wantHold: "edit pod shop/cart-1", wantScope: "update pods shop/cart-1"},
 		{name: "Esc then :ctx dev after the ambiguity: a command",
 			steps: []gateStep{in("\x1b"), inAfter(EscAmbiguity, ":ctx dev\r")}, wantK9s: "\x1b:ctx dev\r"},
 
@@ -492,6 +535,8 @@ func TestGate(t *testing.T) {
 				switch {
 				case st.screen != nil:
 					sc.st, sc.gen, sc.busy = *st.screen, sc.gen+1, st.busy
+				case st.behind != nil:
+					sc.pending, sc.busy = st.behind, true
 				case st.expire:
 					gate.Expire()
 				case st.release != "":
