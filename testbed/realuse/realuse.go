@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +49,10 @@ type Options struct {
 	// GuardEnv is added to the guarded runs' environment (GOGC=50, ...),
 	// for experiments.
 	GuardEnv []string
-	Logf     func(string, ...any)
+	// StartRounds is how many more interleaved starts measure the time
+	// from exec to K9s's pods table, bare and guarded (0: none).
+	StartRounds int
+	Logf        func(string, ...any)
 }
 
 // Sample is one run's numbers over the measured interval.
@@ -58,12 +62,16 @@ type Sample struct {
 	K9sRSS, GuardRSS float64       // MiB at the end
 	GuardAnon        float64       // MiB of GuardRSS that is not the binary's own pages
 	Raw              []byte        // everything drawn (bare runs only)
+	Startup          time.Duration // from exec to the pods table on screen
 }
 
 // Result is the medians over the rounds.
 type Result struct {
 	Bare, Guarded []Sample
-	Load          [2]float64 // 1-minute load average at start and end
+	// BareStart and GuardedStart are the start-up times of the start
+	// rounds (Options.StartRounds), interleaved.
+	BareStart, GuardedStart []time.Duration
+	Load                    [2]float64 // 1-minute load average at start and end
 }
 
 // Setup creates the pods (Pending for ever: the test bed has no scheduler).
@@ -187,9 +195,62 @@ func Run(ctx context.Context, w io.Writer, c *cluster.Cluster, o Options) (*Resu
 			o.Logf("round %d guarded=%v: k9s %.2fs guard %.2fs", r, guarded, s.K9sCPU.Seconds(), s.GuardCPU.Seconds())
 		}
 	}
+	for r := range o.StartRounds {
+		for _, guarded := range []bool{false, true} {
+			d, err := startOnce(c, o, guarded)
+			if err != nil {
+				return nil, err
+			}
+			if guarded {
+				res.GuardedStart = append(res.GuardedStart, d)
+			} else {
+				res.BareStart = append(res.BareStart, d)
+			}
+			o.Logf("start round %d guarded=%v: %s", r, guarded, d)
+		}
+	}
 	res.Load[1] = loadavg()
 	res.print(w, o)
 	return res, nil
+}
+
+// startOnce starts K9s (bare or guarded) and returns the time from exec
+// to its pods table on screen, looked for every 2 ms.
+func startOnce(c *cluster.Cluster, o Options, guarded bool) (time.Duration, error) {
+	home, err := os.MkdirTemp("", "realuse-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(home)
+	e, err := env(c, o, home)
+	if err != nil {
+		return 0, err
+	}
+	bin := o.K9s
+	if guarded {
+		bin = o.Guard
+		e = append(e, o.GuardEnv...)
+	}
+	t0 := time.Now()
+	t, err := e2e.Start(bin, []string{"--context", cluster.ContextProd, "-n", Namespace, "-c", "pods"}, e2e.Options{Cols: o.Cols, Rows: o.Rows, Env: e})
+	if err != nil {
+		return 0, err
+	}
+	defer t.Close()
+	title := fmt.Sprintf("(%s)[%d]", Namespace, o.Pods)
+	deadline := t0.Add(60 * time.Second)
+	for !strings.Contains(t.Screen(), title) {
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("start: no pods table after 60 s:\n%s", t.Screen())
+		}
+		time.Sleep(2 * time.Millisecond) // polling the screen with a deadline
+	}
+	d := time.Since(t0)
+	_ = t.Type("\x03")
+	if _, err := t.Wait(10 * time.Second); err != nil {
+		_ = t.Cmd.Process.Kill()
+	}
+	return d, nil
 }
 
 func runOnce(ctx context.Context, c *cluster.Cluster, o Options, guarded bool, round int) (Sample, error) {
@@ -361,7 +422,26 @@ func (r *Result) print(w io.Writer, o Options) {
 	fmt.Fprintf(w, "| through k9s-guard | %.2f | %.2f (%.2f) | %.0f%% (runs %.0f–%.0f%%) | %.0f MiB | %.0f MiB (%.0f MiB) |\n", gk.Seconds(), gg.Seconds(), gs.Seconds(),
 		100*shares[len(shares)/2], 100*shares[0], 100*shares[len(shares)-1],
 		medianF(r.Guarded, func(s Sample) float64 { return s.K9sRSS }), medianF(r.Guarded, func(s Sample) float64 { return s.GuardRSS }), medianF(r.Guarded, func(s Sample) float64 { return s.GuardAnon }))
+	if len(r.BareStart) == 0 {
+		return
+	}
+	// Added start-up, round by round (a bare start and a guarded one after
+	// it, same load).
+	added := make([]time.Duration, len(r.GuardedStart))
+	for i := range added {
+		added[i] = r.GuardedStart[i] - r.BareStart[i]
+	}
+	fmt.Fprintf(w, "\nstart-up, exec to the pods table on screen, %d interleaved starts each: bare K9s p50 %s, through k9s-guard p50 %s; added p50 %s (runs %s to %s)\n",
+		len(r.BareStart), ms(median(r.BareStart)), ms(median(r.GuardedStart)), ms(median(added)), ms(slices.Min(added)), ms(slices.Max(added)))
 }
+
+func median(v []time.Duration) time.Duration {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
 
 // Emulator measures the shadow screen alone on captured K9s output: it
 // feeds raw to a fresh shadow screen of cols×rows, repeatedly for at least

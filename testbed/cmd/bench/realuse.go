@@ -25,6 +25,7 @@ var (
 	realUsePods   = flag.Int("realuse-pods", 500, "pods K9s lists in the real-use runs")
 	realUsePprof  = flag.String("realuse-pprof", "", "directory for k9s-guard's CPU and heap profiles of each real-use run")
 	guardEnv      = flag.String("realuse-guard-env", "", "space-separated NAME=VALUE pairs for k9s-guard in the real-use runs (GOGC=50, ...)")
+	startRounds   = flag.Int("realuse-starts", 7, "interleaved start-up measurements, bare and guarded")
 	rawOut        = flag.String("realuse-raw", "", "file to save the output bare K9s drew (for the emulator benchmark)")
 )
 
@@ -47,7 +48,7 @@ func runRealUse(w io.Writer, guard string) error {
 	if err := realuse.Setup(ctx, c, *realUsePods); err != nil {
 		return err
 	}
-	o := realuse.Options{Guard: guard, K9s: k9s, Pods: *realUsePods, Duration: *realUseDur, Rounds: *realUseRounds, Cols: 200, Rows: 60, PprofDir: *realUsePprof, GuardEnv: strings.Fields(*guardEnv)}
+	o := realuse.Options{Guard: guard, K9s: k9s, Pods: *realUsePods, Duration: *realUseDur, Rounds: *realUseRounds, Cols: 200, Rows: 60, PprofDir: *realUsePprof, GuardEnv: strings.Fields(*guardEnv), StartRounds: *startRounds}
 	fmt.Fprintln(w)
 	res, err := realuse.Run(ctx, w, c, o)
 	if err != nil {
