@@ -178,18 +178,30 @@ func (g *Gate) Input(p []byte) Decision {
 		switch {
 		case g.opts.Screen.Idle():
 			g.observeNow()
-		case !g.looked.Load():
-			// The watcher has not seen K9s's screen yet (K9s has just
-			// drawn its first view) and the emulator is behind: going by
-			// the keys alone, a key would be read in no view and let
-			// through. This once, the key waits for the emulator: the
-			// reading that may prompt, never the one that lets it pass.
+		default:
+			// The emulator is behind what K9s drew, which the user may
+			// have seen (a dialog closed, a view left): the key waits a
+			// moment for it rather than be read in a screen that is gone.
+			// (Under load a cronjob's s passed unprompted, read as text in
+			// a confirm dialog K9s had closed.) K9s's ordinary output is
+			// digested a moment after it is drawn, so only a flood makes
+			// this wait its bound; then the watcher goes by the keys and
+			// its last look.
 			gen := g.opts.Screen.Generation()
-			st := g.opts.Screen.State()
-			g.observed = gen
-			g.Observe(st)
+			st, caught := g.opts.Screen.StateWithin(screenSettle)
+			if !caught && !g.looked.Load() {
+				// The watcher has not seen K9s's screen yet (K9s has just
+				// drawn its first view): going by the keys alone, a key
+				// would be read in no view and let through. This once, the
+				// key waits for the emulator: the reading that may prompt,
+				// never the one that lets it pass.
+				st, caught = g.opts.Screen.State(), true
+			}
+			if caught {
+				g.observed = max(gen, g.opts.Screen.Generation())
+				g.Observe(st)
+			}
 		}
-		// Otherwise the watcher goes by the keys and its last look.
 	}
 	// A lone ESC that has waited keys.EscDelay is a key of its own, read
 	// before p; its byte went to K9s when it arrived.
@@ -231,7 +243,7 @@ func (g *Gate) Input(p []byte) Decision {
 	if pend := g.decoder.Pending(); len(pend) > 0 {
 		d.ExpireAfter = keys.EscDelay
 		if len(pend) == 1 && pend[0] == 0x1b {
-			g.escSeen = g.settledState(escSettle)
+			g.escSeen = g.settledState(screenSettle)
 		}
 	}
 	return d
@@ -277,7 +289,7 @@ func (g *Gate) altReading(p []byte) (Decision, bool) {
 		if !ok {
 			continue
 		}
-		if !g.opts.Screen.Idle() && g.escTaken(g.settledState(escSettle)) {
+		if !g.opts.Screen.Idle() && g.escTaken(g.settledState(screenSettle)) {
 			// The screen was behind: K9s's answer to the Esc was on its
 			// way (the user may have seen it already), and it shows that
 			// K9s took the Esc on its own.
@@ -294,13 +306,14 @@ func (g *Gate) altReading(p []byte) (Decision, bool) {
 	return Decision{}, false
 }
 
-// escSettle bounds how long the keystroke path waits for the emulator when
-// the reading of an ESC depends on the screen and the emulator is behind:
-// only then, and only for a key that the Alt reading would hold. K9s's
-// ordinary output is digested a moment after it reaches the terminal (see
+// screenSettle bounds how long the keystroke path waits for the emulator
+// when it is behind K9s's output: only for a key that may be an action (or
+// whose reading after an ESC depends on the screen). K9s's ordinary output
+// is digested a moment after it reaches the terminal (see
 // screen.Shadow.Digest), so the wait is that moment; a flood may outlast
-// it, and then the reading that prompts is taken.
-const escSettle = 200 * time.Millisecond
+// it, and then the gate goes by what it knows (after an ESC: the reading
+// that prompts).
+const screenSettle = 150 * time.Millisecond
 
 // settledState is the screen as of K9s's output so far, waiting at most d
 // for the emulator; a state it could not catch up with is not Known.
