@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/k9s-guard/k9s-guard/audit"
+	"github.com/k9s-guard/k9s-guard/internal/memtrim"
 	"github.com/k9s-guard/k9s-guard/kube"
 	"github.com/k9s-guard/k9s-guard/kube/blast"
 	"github.com/k9s-guard/k9s-guard/profile"
@@ -528,10 +529,17 @@ func (s *session) userAsked(req kube.StepUpRequest) bool {
 
 // watchScreen keeps the key watcher in step with the screen and keeps the
 // elevation status line drawn and counting down.
+// trimAfter is how long after K9s's first view the binary's start-up pages
+// are dropped (see memtrim): K9s's first requests through the gateway are
+// done by then.
+const trimAfter = 5 * time.Second
+
 func (s *session) watchScreen(ctx context.Context) {
 	tick := time.NewTimer(watchBusy)
 	defer tick.Stop()
 	last := ""
+	var trim <-chan time.Time // armed once K9s shows its first view
+	trimmed := s.cfg.Getenv("K9S_GUARD_KEEP_PAGES") != ""
 	for {
 		select {
 		case <-ctx.Done():
@@ -540,12 +548,22 @@ func (s *session) watchScreen(ctx context.Context) {
 			return
 		case <-tick.C:
 			tick.Reset(s.watchInterval())
+		case <-trim:
+			// Start-up is over (K9s has loaded its first view through the
+			// gateway): the binary's pages only initialisation read go
+			// back, about two thirds of what the guard holds resident.
+			trim, trimmed = nil, true
+			_, _ = memtrim.DropBinaryPages()
+			continue
 		}
 		st := s.shadow.State()
 		if st.Cluster != "" {
 			s.plugins.setCluster(st.Cluster)
 		}
 		if st.Known {
+			if !trimmed && trim == nil {
+				trim = time.After(trimAfter)
+			}
 			if st.Context != "" && st.Context != last {
 				if last != "" {
 					s.gate.ContextSwitched(st.Context)

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package memtrim
+
+func dropBinaryPages() (int64, error) { return 0, nil }
