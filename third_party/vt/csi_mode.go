@@ -72,6 +72,12 @@ func (e *Emulator) setMode(mode ansi.Mode, setting ansi.ModeSetting) {
 	e.logf("setting mode %T(%v) to %v", mode, mode, setting)
 	e.modes[mode] = setting
 	switch mode {
+	case ansi.ModeAutoWrap:
+		e.autoWrap = setting.IsSet()
+	case ansi.ModeOrigin:
+		e.originMode = setting.IsSet()
+	case ansi.ModeLineFeedNewLine:
+		e.lineFeedNewLine = setting.IsSet()
 	case ansi.ModeTextCursorEnable:
 		e.scr.setCursorHidden(!setting.IsSet())
 	case ansi.ModeAltScreen:

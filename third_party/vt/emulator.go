@@ -38,6 +38,11 @@ type Emulator struct {
 
 	// Terminal modes.
 	modes ansi.Modes
+	// The modes read on every character or cursor move, cached from modes
+	// by setMode (the only writer of modes besides resetModes, which goes
+	// through setMode for each): a lookup in modes hashes an interface key,
+	// which cost more than the rest of printing a character.
+	autoWrap, originMode, lineFeedNewLine bool
 
 	// The last written character.
 	lastChar rune // either ansi.Rune or ansi.Grapheme
