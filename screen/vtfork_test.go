@@ -447,3 +447,28 @@ func BenchmarkVTStress(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVTK9s is the emulator alone on the captured K9s session, fed
+// again and again to one emulator: the per-byte cost, without building a
+// shadow screen per pass as BenchmarkShadowFeedK9s does.
+func BenchmarkVTK9s(b *testing.B) {
+	raw := readCapture(b)
+	e := vt.NewEmulator(200, 60)
+	go func() { _, _ = io.Copy(io.Discard, e) }()
+	b.SetBytes(int64(len(raw)))
+	b.ResetTimer()
+	for range b.N {
+		for off := 0; off < len(raw); off += 4096 {
+			_, _ = e.Write(raw[off:min(off+4096, len(raw))])
+		}
+	}
+}
+
+// BenchmarkShadowNew is building and closing a 200×60 shadow screen, which
+// BenchmarkShadowFeedK9s does once per pass.
+func BenchmarkShadowNew(b *testing.B) {
+	for range b.N {
+		s := New(200, 60)
+		s.Close()
+	}
+}
