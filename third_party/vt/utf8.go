@@ -16,6 +16,17 @@ func printableASCII(r rune) bool {
 	return r >= ansi.SP && r < ansi.DEL
 }
 
+// asciiStrings holds a one-character string for each ASCII character, so a
+// cell of ASCII content shares one instead of allocating its own: string(b)
+// of a byte allocates whenever the string outlives the call, as a cell's
+// content does.
+var asciiStrings = func() (s [128]string) {
+	for i := range s {
+		s[i] = string(rune(i))
+	}
+	return s
+}()
+
 // handlePrint handles printable characters.
 //
 // A character is held back rather than printed straight away, because the one
@@ -37,13 +48,17 @@ func (e *Emulator) handlePrint(r rune) {
 		// Two printable ASCII characters in a row is the common case by a wide
 		// margin, and needs no segmenting at all.
 		if len(e.grapheme) == 1 && printableASCII(rune(e.grapheme[0])) {
-			e.handleGrapheme(string(e.grapheme[0]), 1)
-			e.grapheme = utf8.AppendRune(e.grapheme[:0], r)
+			e.handleGrapheme(asciiStrings[e.grapheme[0]], 1)
+			e.grapheme = append(e.grapheme[:0], byte(r))
 			return
 		}
 		e.flushGrapheme()
 	}
 
+	if uint32(r) < utf8.RuneSelf { // what AppendRune would write, without the call
+		e.grapheme = append(e.grapheme, byte(r))
+		return
+	}
 	e.grapheme = utf8.AppendRune(e.grapheme, r)
 }
 
@@ -51,6 +66,14 @@ func (e *Emulator) handlePrint(r rune) {
 // grapheme as a single unit.
 func (e *Emulator) flushGrapheme() {
 	if len(e.grapheme) == 0 {
+		return
+	}
+	// A lone printable ASCII character is a cluster of its own, of width 1
+	// (TestFlushASCIIIsSegmenterResult checks every one against the
+	// segmenter), and the commonest thing left here by far.
+	if len(e.grapheme) == 1 && printableASCII(rune(e.grapheme[0])) {
+		e.handleGrapheme(asciiStrings[e.grapheme[0]], 1)
+		e.grapheme = e.grapheme[:0]
 		return
 	}
 
