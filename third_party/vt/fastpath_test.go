@@ -1,8 +1,10 @@
 package vt
 
 import (
+	"image/color"
 	"testing"
 
+	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -13,6 +15,95 @@ func TestFlushASCIIIsSegmenterResult(t *testing.T) {
 		cluster, width := ansi.FirstGraphemeCluster([]byte{c}, ansi.GraphemeWidth)
 		if string(cluster) != asciiStrings[c] || width != 1 {
 			t.Errorf("%q: segmenter gives %q width %d", c, cluster, width)
+		}
+	}
+}
+
+// TestSameCellImpliesUVEqual: cells the shortcut takes as the same are
+// equal to uv, on every pair of a set of cells that differ in each field,
+// colours of every kind SGR produces included (some the same RGBA in
+// different types).
+func TestSameCellImpliesUVEqual(t *testing.T) {
+	colors := []color.Color{
+		nil,
+		ansi.BasicColor(0), ansi.BasicColor(1), ansi.BasicColor(9),
+		ansi.IndexedColor(0), ansi.IndexedColor(1), ansi.IndexedColor(9), ansi.IndexedColor(16), ansi.IndexedColor(196),
+		color.RGBA{0, 0, 0, 255}, color.RGBA{128, 0, 0, 255}, color.RGBA{255, 0, 0, 255},
+		ansi.TrueColor(0xff0000), ansi.TrueColor(0),
+		color.Transparent, color.Black, color.White,
+		color.NRGBA{255, 0, 0, 255},
+	}
+	var cells []uv.Cell
+	for _, fg := range colors {
+		for _, bg := range []color.Color{nil, ansi.IndexedColor(1), color.RGBA{128, 0, 0, 255}} {
+			cells = append(cells, uv.Cell{Content: "a", Width: 1, Style: uv.Style{Fg: fg, Bg: bg}})
+		}
+		cells = append(cells, uv.Cell{Content: "a", Width: 1, Style: uv.Style{UnderlineColor: fg}})
+	}
+	cells = append(cells,
+		uv.Cell{}, uv.EmptyCell, uv.Cell{Content: " ", Width: 1, Style: uv.Style{Attrs: uv.AttrBold}},
+		uv.Cell{Content: " ", Width: 1, Style: uv.Style{Underline: uv.UnderlineCurly}},
+		uv.Cell{Content: "日", Width: 2}, uv.Cell{Content: "日", Width: 1}, uv.Cell{Content: "b", Width: 1},
+		uv.Cell{Content: "a", Width: 1, Link: uv.Link{URL: "u"}}, uv.Cell{Content: "a", Width: 1, Link: uv.Link{Params: "p"}},
+	)
+	same := 0
+	for i := range cells {
+		for j := range cells {
+			a, b := &cells[i], &cells[j]
+			if sameCell(a, b) {
+				same++
+				if !a.Equal(b) {
+					t.Errorf("%#v vs %#v: the same here, not equal to uv", *a, *b)
+				}
+			}
+		}
+	}
+	// Every cell of SGR's colour types (all but the last five colours)
+	// is the same as itself: the shortcut is taken.
+	if want := (len(colors)-5)*4 + 9; same < want {
+		t.Errorf("only %d pairs the same, want at least %d", same, want)
+	}
+}
+
+// TestSetCellIsRenderBufferSetCell: setCell writes and touches what
+// uv.RenderBuffer.SetCell does, for cells narrow and wide, over cells
+// narrow and wide, in bounds and out.
+func TestSetCellIsRenderBufferSetCell(t *testing.T) {
+	cells := []*uv.Cell{
+		nil, {}, &uv.EmptyCell,
+		{Content: "a", Width: 1}, {Content: "a", Width: 1, Style: uv.Style{Fg: ansi.IndexedColor(3)}},
+		{Content: "日", Width: 2}, {Content: "👨‍👩‍👧", Width: 2}, {Content: "x", Width: 3},
+	}
+	const w, h = 6, 2
+	for _, first := range cells {
+		for fx := -1; fx <= w; fx++ {
+			for _, c := range cells {
+				for x := -1; x <= w; x++ {
+					for y := -1; y <= h; y++ {
+						want, got := uv.NewRenderBuffer(w, h), uv.NewRenderBuffer(w, h)
+						want.SetCell(fx, 0, first)
+						got.SetCell(fx, 0, first)
+						want.Touched = make([]*uv.LineData, h)
+						got.Touched = make([]*uv.LineData, h)
+						want.SetCell(x, y, c)
+						setCell(got, x, y, c)
+						if want.Render() != got.Render() {
+							t.Fatalf("%v at %d then %v at %d,%d: %q, want %q", first, fx, c, x, y, got.Render(), want.Render())
+						}
+						for i := range h {
+							for j := range w {
+								if *got.CellAt(j, i) != *want.CellAt(j, i) {
+									t.Fatalf("%v at %d then %v at %d,%d: cell %d,%d is %#v, want %#v", first, fx, c, x, y, j, i, *got.CellAt(j, i), *want.CellAt(j, i))
+								}
+							}
+							g, wt := got.Touched[i], want.Touched[i]
+							if (g == nil) != (wt == nil) || g != nil && *g != *wt {
+								t.Fatalf("%v at %d then %v at %d,%d: line %d touched %v, want %v", first, fx, c, x, y, i, g, wt)
+							}
+						}
+					}
+				}
+			}
 		}
 	}
 }

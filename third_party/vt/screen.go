@@ -62,7 +62,7 @@ func (s *Screen) CellAt(x int, y int) *uv.Cell {
 
 // SetCell sets the cell at the given x, y position.
 func (s *Screen) SetCell(x, y int, c *uv.Cell) {
-	s.buf.SetCell(x, y, c)
+	setCell(s.buf, x, y, c)
 }
 
 // Height returns the height of the screen.
