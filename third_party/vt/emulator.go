@@ -290,8 +290,17 @@ func (e *Emulator) Write(p []byte) (n int, err error) {
 		return 0, io.ErrClosedPipe
 	}
 
-	for i := range p {
-		e.parser.Advance(p[i])
+	for i, b := range p {
+		if b >= ansi.SP && b < ansi.DEL && e.parser.State() == parser.GroundState {
+			// Printable ASCII on the ground: all the parser would do is
+			// look the byte up in its transition table, stay on the
+			// ground, note the byte as its last command (which nothing
+			// reads before the next sequence or character overwrites it)
+			// and call Print. Calling Print here skips the rest.
+			e.handlePrint(rune(b))
+		} else {
+			e.parser.Advance(b)
+		}
 		// Flush the last cluster once the whole slice is written. Every
 		// sequence handler flushes on its own way in, so a cluster only has to
 		// survive until either the next printable character extends it or the
