@@ -86,6 +86,10 @@ func NewEmulator(w, h int) *Emulator {
 	t := new(Emulator)
 	t.scrs[0] = *NewScreen(w, h)
 	t.scrs[1] = *NewScreen(w, h)
+	// The alternate screen keeps no scrollback. Nothing can read it
+	// ([Emulator.Scrollback] is the main screen's), yet filling it copied
+	// every line a full-screen application cleared or scrolled away.
+	t.scrs[1].scrollback = nil
 	t.scr = &t.scrs[0]
 	t.scrs[0].cb = &t.cb
 	t.scrs[1].cb = &t.cb

@@ -1,6 +1,7 @@
 package vt
 
 import (
+	"fmt"
 	"image/color"
 	"testing"
 
@@ -105,5 +106,50 @@ func TestSetCellIsRenderBufferSetCell(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestScrollbackDropsOldestInOrder: once full, each push drops the oldest
+// line, and the lines are still the newest maxLines in order, across the
+// window reaching the end of its array many times over.
+func TestScrollbackDropsOldestInOrder(t *testing.T) {
+	const maxLines = 7
+	sb := NewScrollback(maxLines)
+	var want []string
+	for i := range 500 {
+		s := fmt.Sprintf("%d", i)
+		line := uv.NewLine(4)
+		for j, r := range s {
+			line[j] = uv.Cell{Content: string(r), Width: 1}
+		}
+		sb.Push(line)
+		want = append(want, s)
+		if len(want) > maxLines {
+			want = want[1:]
+		}
+		if sb.Len() != len(want) {
+			t.Fatalf("after %d pushes: %d lines, want %d", i+1, sb.Len(), len(want))
+		}
+		for k, w := range want {
+			if got := sb.Line(k).String(); got != w {
+				t.Fatalf("after %d pushes: line %d is %q, want %q", i+1, k, got, w)
+			}
+		}
+	}
+}
+
+// TestAltScreenKeepsNoScrollback: clearing and scrolling the alternate
+// screen leaves the scrollback (the main screen's) as it was.
+func TestAltScreenKeepsNoScrollback(t *testing.T) {
+	e := NewEmulator(10, 3)
+	_, _ = e.WriteString("a\r\nb\r\nc\r\nd\r\n")
+	n := e.ScrollbackLen()
+	_, _ = e.WriteString("\x1b[?1049hx\r\ny\r\nz\r\nw\r\n\x1b[2J\x1b[3S")
+	if e.ScrollbackLen() != n || n == 0 {
+		t.Fatalf("scrollback %d lines, want %d", e.ScrollbackLen(), n)
+	}
+	_, _ = e.WriteString("\x1b[?1049l\x1b[2J")
+	if e.ScrollbackLen() <= n {
+		t.Fatalf("scrollback %d lines after clearing the main screen, want more than %d", e.ScrollbackLen(), n)
 	}
 }

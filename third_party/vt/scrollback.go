@@ -48,8 +48,14 @@ func (s *Scrollback) Push(line uv.Line) {
 	cloned := slices.Clone(line[:lastNonEmpty+1])
 
 	if len(s.lines) >= s.maxLines {
-		// Remove oldest line and append new one
-		s.lines = slices.Delete(s.lines, 0, 1)
+		// Remove the oldest line by moving the window's start rather than
+		// the lines (slices.Delete moved all of them, maxLines headers,
+		// for every line pushed once full). The slot left behind is
+		// cleared so the old line can be collected; append moves the
+		// window to a new array when it reaches the end of this one, once
+		// every so many lines.
+		s.lines[0] = nil
+		s.lines = s.lines[1:]
 	}
 	s.lines = append(s.lines, cloned)
 }
