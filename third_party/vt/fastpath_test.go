@@ -153,3 +153,55 @@ func TestAltScreenKeepsNoScrollback(t *testing.T) {
 		t.Fatalf("scrollback %d lines after clearing the main screen, want more than %d", e.ScrollbackLen(), n)
 	}
 }
+
+// TestPrintIsSetCell: Screen.print writes and touches what uv's SetCell of
+// the same cell does, over narrow, wide and placeholder cells, with pens
+// the same as the old cell's, equal to it in another colour type, and
+// different.
+func TestPrintIsSetCell(t *testing.T) {
+	pens := []uv.Style{
+		{}, {Fg: ansi.IndexedColor(1)}, {Fg: ansi.BasicColor(1)}, {Fg: ansi.IndexedColor(2)},
+		{Bg: color.RGBA{0, 0, 0, 255}}, {Bg: ansi.IndexedColor(0)}, {Attrs: uv.AttrBold},
+	}
+	links := []uv.Link{{}, {URL: "u"}}
+	var olds []uv.Cell
+	for _, pen := range pens {
+		olds = append(olds, uv.Cell{Content: "a", Width: 1, Style: pen}, uv.Cell{Content: "b", Width: 1, Style: pen, Link: links[1]})
+	}
+	olds = append(olds, uv.EmptyCell, uv.Cell{Content: "日", Width: 2})
+	const w, h = 4, 2
+	for _, old := range olds {
+		for ox := range w {
+			for _, content := range []string{"a", "b", " ", "日"} {
+				width := 1
+				if content == "日" {
+					width = 2
+				}
+				for _, pen := range pens {
+					for _, link := range links {
+						for x := -1; x <= w; x++ {
+							want := uv.NewRenderBuffer(w, h)
+							want.SetCell(ox, 0, &old)
+							want.Touched = make([]*uv.LineData, h)
+							got := &Screen{buf: uv.NewRenderBuffer(w, h)}
+							got.buf.SetCell(ox, 0, &old)
+							got.buf.Touched = make([]*uv.LineData, h)
+							pen, link := pen, link
+							want.SetCell(x, 0, &uv.Cell{Content: content, Width: width, Style: pen, Link: link})
+							got.print(x, 0, content, width, &pen, &link)
+							for j := range w {
+								if *got.buf.CellAt(j, 0) != *want.CellAt(j, 0) {
+									t.Fatalf("%v at %d then %q %v %v at %d: cell %d is %#v, want %#v", old, ox, content, pen, link, x, j, *got.buf.CellAt(j, 0), *want.CellAt(j, 0))
+								}
+							}
+							g, wt := got.buf.Touched[0], want.Touched[0]
+							if (g == nil) != (wt == nil) || g != nil && *g != *wt {
+								t.Fatalf("%v at %d then %q %v %v at %d: touched %v, want %v", old, ox, content, pen, link, x, g, wt)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

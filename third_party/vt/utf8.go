@@ -96,15 +96,18 @@ func (e *Emulator) flushGrapheme() {
 // handleGrapheme handles UTF-8 graphemes.
 func (e *Emulator) handleGrapheme(content string, width int) {
 	awm := e.autoWrap // [ansi.ModeAutoWrap]
-	cell := uv.Cell{
-		Content: content,
-		Width:   width,
-		Style:   e.scr.cursorPen(),
-		Link:    e.scr.cursorLink(),
-	}
+	// The cell takes the pen and link as they are now. Nothing below
+	// changes them, except possibly the wrap's scroll (through a
+	// callback), so only then are they copied first; otherwise the cell is
+	// written from them in place, without building it here.
+	pen, link := &e.scr.cur.Pen, &e.scr.cur.Link
+	var wrapPen uv.Style
+	var wrapLink uv.Link
 
 	x, y := e.scr.CursorPosition()
 	if e.atPhantom && awm {
+		wrapPen, wrapLink = *pen, *link
+		pen, link = &wrapPen, &wrapLink
 		// moves cursor down similar to [Terminal.linefeed] except it doesn't
 		// respects [ansi.LNM] mode.
 		// This will reset the phantom state i.e. pending wrap state.
@@ -119,6 +122,7 @@ func (e *Emulator) handleGrapheme(content string, width int) {
 	single := e.gsingle
 	e.gsingle = 0
 
+	cellContent, cellWidth := content, width
 	// Handle character set mappings
 	if len(content) == 1 { //nolint:nestif
 		var charset CharSet
@@ -133,22 +137,22 @@ func (e *Emulator) handleGrapheme(content string, width int) {
 
 		if charset != nil {
 			if r, ok := charset[c]; ok {
-				cell.Content = r
-				cell.Width = 1
+				cellContent = r
+				cellWidth = 1
 			}
 		}
 	}
 
-	if cell.Width == 1 && len(content) == 1 {
+	if cellWidth == 1 && len(content) == 1 {
 		e.lastChar, _ = utf8.DecodeRuneInString(content)
 	}
 
-	e.scr.SetCell(x, y, &cell)
+	e.scr.print(x, y, cellContent, cellWidth, pen, link)
 
 	// Handle phantom state at the end of the line
 	e.atPhantom = awm && x >= e.scr.Width()-1
 	if !e.atPhantom {
-		x += cell.Width
+		x += cellWidth
 	}
 
 	// NOTE: We don't reset the phantom state here, we handle it up above.
