@@ -10,6 +10,16 @@ import (
 	"github.com/charmbracelet/x/ansi/parser"
 )
 
+// dataSize is the most the parser keeps of one string sequence's data.
+const dataSize = 1024 * 1024 * 4 // 4MB data buffer
+
+// inString reports whether the parser is in a DCS sequence or a string
+// (OSC, SOS, PM, APC), the states in which it collects data.
+func inString(s parser.State) bool {
+	return s >= parser.DcsEntryState && s <= parser.DcsStringState ||
+		s >= parser.OscStringState && s <= parser.ApcStringState
+}
+
 // Logger represents a logger interface.
 type Logger interface {
 	Printf(format string, v ...any)
@@ -74,6 +84,10 @@ type Emulator struct {
 	// Indicates if the terminal is closed.
 	closed bool
 
+	// dataSized is set once the parser's data buffer has been grown to
+	// dataSize.
+	dataSized bool
+
 	// atPhantom indicates if the cursor is out of bounds.
 	// When true, and a character is written, the cursor is moved to the next line.
 	atPhantom bool
@@ -95,7 +109,9 @@ func NewEmulator(w, h int) *Emulator {
 	t.scrs[1].cb = &t.cb
 	t.parser = ansi.NewParser()
 	t.parser.SetParamsSize(parser.MaxParamsSize)
-	t.parser.SetDataSize(1024 * 1024 * 4) // 4MB data buffer
+	// The data buffer of strings (OSC, DCS, APC, PM, SOS) is limited to
+	// dataSize, but allocated only once the parser first starts one (see
+	// Write): the parser's own 64KB until then.
 	t.parser.SetHandler(ansi.Handler{
 		Print:     t.handlePrint,
 		Execute:   t.handleControl,
@@ -304,6 +320,13 @@ func (e *Emulator) Write(p []byte) (n int, err error) {
 			e.handlePrint(rune(b))
 		} else {
 			e.parser.Advance(b)
+			if !e.dataSized && inString(e.parser.State()) {
+				// Before the first byte of the string's data: data is
+				// only put from the byte after the one that entered
+				// these states.
+				e.parser.SetDataSize(dataSize)
+				e.dataSized = true
+			}
 		}
 		// Flush the last cluster once the whole slice is written. Every
 		// sequence handler flushes on its own way in, so a cluster only has to

@@ -3,6 +3,7 @@ package vt
 import (
 	"fmt"
 	"image/color"
+	"strings"
 	"testing"
 
 	uv "github.com/charmbracelet/ultraviolet"
@@ -203,5 +204,46 @@ func TestPrintIsSetCell(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestStringDataLimit: a string's data is kept up to 4MB, as when the
+// buffer was allocated up front, however the string starts (ESC ] or the
+// C1 OSC), and also when it is the first thing the emulator sees.
+func TestStringDataLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name, start string
+		n, want     int
+	}{
+		{"short", "\x1b]2;", 10, 10},
+		{"over 64KB", "\x1b]2;", 100_000, 100_000},
+		{"over 64KB after text", "x\x1b[31my\x1b]2;", 100_000, 100_000},
+		{"C1 over 64KB", "\xc2\x9d2;", 70_000, 70_000}, // UTF-8 of U+009D is not C1: a plain character
+		{"over 4MB", "\x1b]2;", dataSize + 10, dataSize - 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := NewEmulator(10, 2)
+			var title string
+			got := false
+			e.SetCallbacks(Callbacks{Title: func(s string) { title, got = s, true }})
+			_, _ = e.WriteString(tc.start + strings.Repeat("t", tc.n) + "\x07")
+			if tc.start[0] == 0xc2 {
+				if got {
+					t.Fatalf("title set from %q", tc.start)
+				}
+				return
+			}
+			if len(title) != tc.want {
+				t.Fatalf("title of %d bytes, want %d", len(title), tc.want)
+			}
+		})
+	}
+	// The raw C1 OSC, one byte, as the parser takes it.
+	e := NewEmulator(10, 2)
+	var title string
+	e.SetCallbacks(Callbacks{Title: func(s string) { title = s }})
+	_, _ = e.Write(append(append([]byte{0x9d}, "2;"+strings.Repeat("t", 70_000)...), 0x07))
+	if len(title) != 70_000 {
+		t.Fatalf("C1 OSC: title of %d bytes, want 70000", len(title))
 	}
 }
