@@ -171,6 +171,18 @@ func TestPrintIsSetCell(t *testing.T) {
 	}
 	olds = append(olds, uv.EmptyCell, uv.Cell{Content: "日", Width: 2})
 	const w, h = 4, 2
+	// The touched lines before the write: none, a list too short, and
+	// ranges around, over and beside the columns written.
+	pretouched := []func() []*uv.LineData{
+		func() []*uv.LineData { return make([]*uv.LineData, h) },
+		func() []*uv.LineData { return nil },
+		func() []*uv.LineData { return []*uv.LineData{{FirstCell: 0, LastCell: w}} },
+	}
+	for _, r := range [][2]int{{0, w}, {0, 1}, {1, 2}, {1, 3}, {2, 4}, {3, 4}, {0, 0}} {
+		pretouched = append(pretouched, func() []*uv.LineData {
+			return []*uv.LineData{{FirstCell: r[0], LastCell: r[1]}, nil}
+		})
+	}
 	for _, old := range olds {
 		for ox := range w {
 			for _, content := range []string{"a", "b", " ", "日"} {
@@ -181,23 +193,30 @@ func TestPrintIsSetCell(t *testing.T) {
 				for _, pen := range pens {
 					for _, link := range links {
 						for x := -1; x <= w; x++ {
-							want := uv.NewRenderBuffer(w, h)
-							want.SetCell(ox, 0, &old)
-							want.Touched = make([]*uv.LineData, h)
-							got := &Screen{buf: uv.NewRenderBuffer(w, h)}
-							got.buf.SetCell(ox, 0, &old)
-							got.buf.Touched = make([]*uv.LineData, h)
-							pen, link := pen, link
-							want.SetCell(x, 0, &uv.Cell{Content: content, Width: width, Style: pen, Link: link})
-							got.print(x, 0, content, width, &pen, &link)
-							for j := range w {
-								if *got.buf.CellAt(j, 0) != *want.CellAt(j, 0) {
-									t.Fatalf("%v at %d then %q %v %v at %d: cell %d is %#v, want %#v", old, ox, content, pen, link, x, j, *got.buf.CellAt(j, 0), *want.CellAt(j, 0))
+							for _, pre := range pretouched {
+								want := uv.NewRenderBuffer(w, h)
+								want.SetCell(ox, 0, &old)
+								want.Touched = pre()
+								got := &Screen{buf: uv.NewRenderBuffer(w, h)}
+								got.buf.SetCell(ox, 0, &old)
+								got.buf.Touched = pre()
+								pen, link := pen, link
+								want.SetCell(x, 0, &uv.Cell{Content: content, Width: width, Style: pen, Link: link})
+								got.print(x, 0, content, width, &pen, &link)
+								for j := range w {
+									if *got.buf.CellAt(j, 0) != *want.CellAt(j, 0) {
+										t.Fatalf("%v at %d then %q %v %v at %d: cell %d is %#v, want %#v", old, ox, content, pen, link, x, j, *got.buf.CellAt(j, 0), *want.CellAt(j, 0))
+									}
 								}
-							}
-							g, wt := got.buf.Touched[0], want.Touched[0]
-							if (g == nil) != (wt == nil) || g != nil && *g != *wt {
-								t.Fatalf("%v at %d then %q %v %v at %d: touched %v, want %v", old, ox, content, pen, link, x, g, wt)
+								if len(got.buf.Touched) != len(want.Touched) {
+									t.Fatalf("%v at %d then %q %v %v at %d: %d touched entries, want %d", old, ox, content, pen, link, x, len(got.buf.Touched), len(want.Touched))
+								}
+								for i := range want.Touched {
+									g, wt := got.buf.Touched[i], want.Touched[i]
+									if (g == nil) != (wt == nil) || g != nil && *g != *wt {
+										t.Fatalf("%v at %d then %q %v %v at %d: line %d touched %v, want %v", old, ox, content, pen, link, x, i, g, wt)
+									}
+								}
 							}
 						}
 					}
