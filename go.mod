@@ -290,3 +290,5 @@ tool (
 	github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 	sigs.k8s.io/controller-tools/cmd/controller-gen
 )
+
+replace github.com/charmbracelet/x/vt => ./third_party/vt
