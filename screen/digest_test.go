@@ -91,3 +91,39 @@ func TestInlineBudget(t *testing.T) {
 		t.Fatal("the bucket holds more than inlineBurst")
 	}
 }
+
+// An emulator that panics on K9s's output stops the shadow screen and says
+// so, on the inline path and on the pump's, instead of taking the process
+// down with the user's terminal still raw; readers waiting for it return.
+func TestShadowFaultStopsTheScreenNotTheProcess(t *testing.T) {
+	feedHook = func(p []byte) {
+		if strings.Contains(string(p), "boom") {
+			panic("emulator bug")
+		}
+	}
+	defer func() { feedHook = nil }()
+	for _, flood := range []bool{false, true} {
+		s := New(40, 10)
+		if flood {
+			s.mu.Lock()
+			s.inline = inlineBudget{at: time.Now()} // the pump's path
+			s.mu.Unlock()
+		}
+		if _, err := s.Write([]byte("boom")); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-s.Faulted():
+		case <-time.After(time.Minute):
+			t.Fatalf("flood=%v: no fault reported", flood)
+		}
+		if err := s.Fault(); err == nil || !strings.Contains(err.Error(), "emulator bug") {
+			t.Fatalf("flood=%v: Fault() = %v", flood, err)
+		}
+		s.Sync() // returns: nothing more will be fed
+		if _, err := s.Write([]byte("more")); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+}

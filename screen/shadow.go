@@ -11,6 +11,7 @@
 package screen
 
 import (
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -45,8 +46,13 @@ type Shadow struct {
 	// inlinePending is set when the queue is Digest's to feed (see Queue).
 	inlinePending bool
 	inline        inlineBudget
-	written       uint64 // bytes fed to the emulator so far
-	queued        uint64 // bytes accepted by Write so far
+	// fault is the emulator's panic, if it had one; faulted is closed then.
+	fault   error
+	faulted chan struct{}
+	// closeCalled is set by Close; closed is also set by a fault.
+	closeCalled bool
+	written     uint64 // bytes fed to the emulator so far
+	queued      uint64 // bytes accepted by Write so far
 
 	// stopping is set by Close so the pump gives up mid-chunk; done is
 	// the pump and the reply drain, which Close waits for.
@@ -73,7 +79,7 @@ type Shadow struct {
 
 // New starts a shadow screen of cols×rows.
 func New(cols, rows int) *Shadow {
-	s := &Shadow{em: newEmulator(cols, rows)}
+	s := &Shadow{em: newEmulator(cols, rows), faulted: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
 	s.em.SetCallbacks(vt.Callbacks{
 		AltScreen: func(on bool) {
@@ -197,8 +203,26 @@ func (s *Shadow) Digest() {
 	s.feed(chunk)
 }
 
-// feed digests chunk (the caller has set busy) and accounts for it.
+// feed digests chunk (the caller has set busy) and accounts for it. An
+// emulator that panics on K9s's output (a bug in it: K9s's output is not
+// the guard's to trust) stops the shadow screen, which Faulted reports,
+// rather than the process with the user's terminal still raw.
 func (s *Shadow) feed(chunk []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.mu.Lock()
+			if s.fault == nil {
+				s.fault = fmt.Errorf("the terminal emulator failed on K9s's output: %v", r)
+				close(s.faulted)
+			}
+			s.closed, s.busy = true, false
+			s.cond.Broadcast()
+			s.mu.Unlock()
+		}
+	}()
+	if feedHook != nil {
+		feedHook(chunk)
+	}
 	for off := 0; off < len(chunk) && !s.stopping.Load(); off += feedChunk {
 		_, _ = s.em.Write(chunk[off:min(off+feedChunk, len(chunk))])
 	}
@@ -209,6 +233,9 @@ func (s *Shadow) feed(chunk []byte) {
 	s.cond.Broadcast()
 	s.mu.Unlock()
 }
+
+// feedHook, set by tests only, sees each chunk before the emulator does.
+var feedHook func([]byte)
 
 // inlineBudget bounds the output digested on the output pump's thread: a
 // bucket of inlineBurst bytes refilled at inlineRate bytes a second. K9s
@@ -285,6 +312,17 @@ func (s *Shadow) Sync() {
 		s.cond.Wait()
 	}
 	s.mu.Unlock()
+}
+
+// Faulted is closed when the emulator has failed (see feed); Fault then
+// says how. The shadow screen takes no more output after that.
+func (s *Shadow) Faulted() <-chan struct{} { return s.faulted }
+
+// Fault is the emulator's failure, nil while it works.
+func (s *Shadow) Fault() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fault
 }
 
 // StateWithin reads K9s's state once the emulator has digested the
@@ -426,8 +464,8 @@ func (s *Shadow) StateNow() State {
 // only then is the emulator closed.
 func (s *Shadow) Close() {
 	s.mu.Lock()
-	already := s.closed
-	s.closed = true
+	already := s.closeCalled
+	s.closed, s.closeCalled = true, true
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	if already {

@@ -406,6 +406,12 @@ func vtScenarios(t testing.TB) []vtScenario {
 // TestVTForkUnchanged: the forked emulator's every observable output is
 // byte for byte what the unmodified x/vt v0.1.0 produced.
 func TestVTForkUnchanged(t *testing.T) {
+	if raceEnabled {
+		// One goroutine feeding one emulator: the race detector has nothing
+		// to look at and makes it ten times slower. make test runs it
+		// without -race.
+		t.Skip("run without -race (make test does)")
+	}
 	for _, sc := range vtScenarios(t) {
 		t.Run(sc.name, func(t *testing.T) {
 			got := sc.run()

@@ -301,6 +301,16 @@ func Run(ctx context.Context, cfg Config) (code int, err error) {
 			s.killAndReap()
 			term.Restore()
 			return ExitFailure, perr
+		case <-s.shadow.Faulted():
+			// Without its copy of K9s's screen the guard cannot read keys:
+			// it stops K9s as for a panic of its own, terminal restored.
+			ferr := s.shadow.Fault()
+			if s.prot != nil {
+				_ = s.prot.record(audit.Record{Event: audit.EventSessionEnd, Reason: "panic", Message: ferr.Error()})
+			}
+			s.killAndReap()
+			term.Restore()
+			return ExitFailure, fmt.Errorf("internal error: %w", ferr)
 		case <-ctx.Done():
 			_ = s.child.Signal(syscall.SIGTERM)
 			if stopping == nil {

@@ -870,8 +870,15 @@ func (e *Emulator) registerDefaultCsiHandlers() {
 		if bottom < 1 {
 			bottom = height
 		}
-
 		if top >= bottom {
+			return false
+		}
+		// A bottom margin below the screen is the screen's last line;
+		// left as it was, the next scroll indexed past the buffer and
+		// panicked (ESC[1;30r ESC[5S on 24 lines). A top margin below the
+		// screen sets nothing.
+		bottom = min(bottom, height)
+		if top > bottom {
 			return false
 		}
 
@@ -905,6 +912,11 @@ func (e *Emulator) registerDefaultCsiHandlers() {
 			}
 
 			if left >= right {
+				return false
+			}
+			// As the bottom margin above.
+			right = min(right, width)
+			if left > right {
 				return false
 			}
 
