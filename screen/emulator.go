@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	uv "github.com/charmbracelet/ultraviolet"
-	"github.com/charmbracelet/x/vt"
+	"github.com/k9s-guard/k9s-guard/third_party/vt"
 )
 
 // emulator is x/vt's emulator behind a lock, like vt.SafeEmulator, plus

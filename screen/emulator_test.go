@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/vt"
+	"github.com/k9s-guard/k9s-guard/third_party/vt"
 )
 
 // k9sCapture is what the real K9s v0.50.16 drew in 45 s on a namespace of

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/vt"
+	"github.com/k9s-guard/k9s-guard/third_party/vt"
 )
 
 // Modes are the terminal modes K9s may leave switched on if it dies; the

@@ -27,7 +27,7 @@ import (
 
 	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/charmbracelet/x/vt"
+	"github.com/k9s-guard/k9s-guard/third_party/vt"
 )
 
 var updateVTGolden = flag.Bool("update-vt-golden", false, "rewrite screen/testdata/vtfork-*.golden (only from an unmodified x/vt v0.1.0)")

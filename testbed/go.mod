@@ -264,5 +264,3 @@ require (
 )
 
 replace github.com/k9s-guard/k9s-guard => ../
-
-replace github.com/charmbracelet/x/vt => ../third_party/vt
