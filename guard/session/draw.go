@@ -156,7 +156,8 @@ func (s *session) ownColors(text string) []byte {
 func (s *session) repaint() []byte {
 	var b strings.Builder
 	screen := s.shadow.Render()
-	b.WriteString(frame(screen))
+	cols, _ := s.shadow.Size()
+	b.WriteString(frame(screen, cols))
 	col, row, hidden := s.shadow.Cursor()
 	b.WriteString(ansi.CursorPosition(col+1, row+1))
 	if hidden {
@@ -177,12 +178,21 @@ func (s *session) repaint() []byte {
 }
 
 // frame turns a full-screen rendering into bytes that draw it row by row.
-// Each row is cleared before it is drawn, not after: after a full-width row
-// the cursor sits on the last column, and erasing there would eat it.
-func frame(screen string) string {
+// Each row is written over the one on screen and only what is left of it
+// to the right is erased afterwards, so that no moment of the drawing shows
+// a blank row (a terminal can show a frame half written: erasing first
+// flickered, and a test read the overlay's top border as gone). A row as
+// wide as the screen is not followed by an erase: the cursor then sits on
+// the last column, and erasing there would eat it. cols is the screen's
+// width.
+func frame(screen string, cols int) string {
+	lines := strings.Split(screen, "\n")
 	var b strings.Builder
-	for i, line := range strings.Split(screen, "\n") {
-		b.WriteString(ansi.CursorPosition(1, i+1) + ansi.ResetStyle + ansi.EraseEntireLine + line + ansi.ResetStyle)
+	for i, line := range lines {
+		b.WriteString(ansi.CursorPosition(1, i+1) + ansi.ResetStyle + line + ansi.ResetStyle)
+		if ansi.StringWidth(line) < cols {
+			b.WriteString(ansi.EraseLineRight)
+		}
 	}
 	return b.String()
 }

@@ -229,7 +229,10 @@ func (p *prompter) run(ctx context.Context, req overlay.Request, verify func(str
 			Background: background,
 			Width:      cols, Height: rows, Request: req, Verify: verify, Now: s.cfg.Now,
 		}),
-		draw: func(m overlay.Model) { _ = s.out.Draw(s.ownColors(ansi.HideCursor + frame(m.Render()))) },
+		draw: func(m overlay.Model) {
+			cols, _ := s.shadow.Size()
+			_ = s.out.Draw(s.ownColors(ansi.HideCursor + frame(m.Render(), cols)))
+		},
 	}
 	m.draw(m.Model)
 	prog := overlayProgram(ctx, m, in, cols, rows)
