@@ -442,7 +442,17 @@ func TestVTForkUnchanged(t *testing.T) {
 
 // BenchmarkVTStress is the emulator alone on the synthetic stress stream.
 func BenchmarkVTStress(b *testing.B) {
-	data := stressStream(0x9e3779b97f4a7c15, 400_000)
+	benchEmulator(b, stressStream(0x9e3779b97f4a7c15, 400_000))
+}
+
+// BenchmarkVTK9s is the emulator alone on the captured K9s session, fed
+// again and again to one emulator: the per-byte cost, without building a
+// shadow screen per pass as BenchmarkShadowFeedK9s does.
+func BenchmarkVTK9s(b *testing.B) { benchEmulator(b, readCapture(b)) }
+
+// benchEmulator feeds data to one 200×60 emulator per iteration, in the
+// pty's reads of 4 KiB.
+func benchEmulator(b *testing.B, data []byte) {
 	e := vt.NewEmulator(200, 60)
 	go func() { _, _ = io.Copy(io.Discard, e) }()
 	b.SetBytes(int64(len(data)))
@@ -450,22 +460,6 @@ func BenchmarkVTStress(b *testing.B) {
 	for range b.N {
 		for off := 0; off < len(data); off += 4096 {
 			_, _ = e.Write(data[off:min(off+4096, len(data))])
-		}
-	}
-}
-
-// BenchmarkVTK9s is the emulator alone on the captured K9s session, fed
-// again and again to one emulator: the per-byte cost, without building a
-// shadow screen per pass as BenchmarkShadowFeedK9s does.
-func BenchmarkVTK9s(b *testing.B) {
-	raw := readCapture(b)
-	e := vt.NewEmulator(200, 60)
-	go func() { _, _ = io.Copy(io.Discard, e) }()
-	b.SetBytes(int64(len(raw)))
-	b.ResetTimer()
-	for range b.N {
-		for off := 0; off < len(raw); off += 4096 {
-			_, _ = e.Write(raw[off:min(off+4096, len(raw))])
 		}
 	}
 }

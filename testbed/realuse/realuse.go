@@ -181,37 +181,47 @@ func Run(ctx context.Context, w io.Writer, c *cluster.Cluster, o Options) (*Resu
 	}
 	res := &Result{}
 	res.Load[0] = loadavg()
-	for r := range o.Rounds {
-		for _, guarded := range []bool{false, true} {
-			s, err := runOnce(ctx, c, o, guarded, r)
-			if err != nil {
-				return nil, err
-			}
-			if guarded {
-				res.Guarded = append(res.Guarded, s)
-			} else {
-				res.Bare = append(res.Bare, s)
-			}
+	err := interleave(o.Rounds, &res.Bare, &res.Guarded, func(r int, guarded bool) (Sample, error) {
+		s, err := runOnce(ctx, c, o, guarded, r)
+		if err == nil {
 			o.Logf("round %d guarded=%v: k9s %.2fs guard %.2fs", r, guarded, s.K9sCPU.Seconds(), s.GuardCPU.Seconds())
 		}
-	}
-	for r := range o.StartRounds {
-		for _, guarded := range []bool{false, true} {
+		return s, err
+	})
+	if err == nil {
+		err = interleave(o.StartRounds, &res.BareStart, &res.GuardedStart, func(r int, guarded bool) (time.Duration, error) {
 			d, err := startOnce(c, o, guarded)
-			if err != nil {
-				return nil, err
+			if err == nil {
+				o.Logf("start round %d guarded=%v: %s", r, guarded, d)
 			}
-			if guarded {
-				res.GuardedStart = append(res.GuardedStart, d)
-			} else {
-				res.BareStart = append(res.BareStart, d)
-			}
-			o.Logf("start round %d guarded=%v: %s", r, guarded, d)
-		}
+			return d, err
+		})
+	}
+	if err != nil {
+		return nil, err
 	}
 	res.Load[1] = loadavg()
 	res.print(w, o)
 	return res, nil
+}
+
+// interleave runs rounds of a bare run then a guarded one, appending each
+// result to its list.
+func interleave[T any](rounds int, bare, guarded *[]T, run func(round int, guarded bool) (T, error)) error {
+	for r := range rounds {
+		for _, g := range []bool{false, true} {
+			v, err := run(r, g)
+			if err != nil {
+				return err
+			}
+			if g {
+				*guarded = append(*guarded, v)
+			} else {
+				*bare = append(*bare, v)
+			}
+		}
+	}
+	return nil
 }
 
 // startOnce starts K9s (bare or guarded) and returns the time from exec
