@@ -2,6 +2,7 @@ package pty
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -191,5 +192,42 @@ func TestTeeAroundOrder(t *testing.T) {
 	var plain bytes.Buffer
 	if err := teeAround(&plain, []byte("x"), term); err != nil || calls[0] != "terminal" || plain.String() != "x" {
 		t.Fatalf("plain tee: %v %v %q", err, calls, plain.String())
+	}
+}
+
+// The relay's alternate-screen tracker (which keeps the status line off a
+// shell's or an editor's screen) agrees with a search of the whole stream
+// however the stream is cut into reads: at every byte, in two reads, and
+// one byte at a time.
+func TestAltTrackerSplitAnywhere(t *testing.T) {
+	streams := []string{
+		"\x1b[?1049h k9s \x1b[?1049l shell",
+		"\x1b[?1049l\x1b[?1049h",
+		"x\x1b[?1049h\x1b[?1049l\x1b[?1049h\x1b[?104",
+		"\x1b[?1049x\x1b\x1b[?1049h\x1b[?25l",
+		"\x1b[?1049lplain \x1b[?1047h",
+		"\x1b[38;5;200mweb\x1b[?1049h\x1b[0m",
+	}
+	want := func(s string) (on, seen bool) {
+		on = strings.LastIndex(s, "\x1b[?1049h") > strings.LastIndex(s, "\x1b[?1049l")
+		return on, strings.Contains(s, "\x1b[?1049h")
+	}
+	for _, s := range streams {
+		wOn, wSeen := want(s)
+		check := func(how string, parts []string) {
+			t.Helper()
+			var a altTracker
+			for _, p := range parts {
+				a.feed([]byte(p))
+			}
+			if a.on != wOn || a.seen != wSeen {
+				t.Errorf("%q %s: on=%v seen=%v, want on=%v seen=%v", s, how, a.on, a.seen, wOn, wSeen)
+			}
+		}
+		check("whole", []string{s})
+		for i := range len(s) + 1 {
+			check(fmt.Sprintf("cut at %d", i), []string{s[:i], s[i:]})
+		}
+		check("bytewise", strings.Split(s, ""))
 	}
 }

@@ -106,7 +106,8 @@ func (a *altScanner) keep(p []byte) [][]byte {
 }
 
 // mayHaveSwitch reports whether the next switch the scanner looks for may
-// be in p or straddle the previous chunk and p.
+// be in p or straddle the previous chunk and p. One pass over p: this runs
+// on every read of K9s's output.
 func (a *altScanner) mayHaveSwitch(p []byte) bool {
 	seqs := altEnter
 	if a.on {
@@ -114,9 +115,26 @@ func (a *altScanner) mayHaveSwitch(p []byte) bool {
 	}
 	var tmp [2 * maxAltSeq]byte
 	edge := append(append(tmp[:0], a.tail...), p[:min(len(p), maxAltSeq)]...)
-	for _, sq := range seqs {
-		if bytes.Contains(p, sq) || bytes.Contains(edge, sq) {
-			return true
+	return containsAny(edge, seqs) || containsAny(p, seqs)
+}
+
+// containsAny reports whether b contains one of seqs, each of which starts
+// with CSI ? (ESC [ ?). It looks for the '?' (rare in K9s's output, where
+// ESC is in every colour change) and checks the bytes around it.
+func containsAny(b []byte, seqs [][]byte) bool {
+	for i := 2; i < len(b); i++ {
+		j := bytes.IndexByte(b[i:], '?')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if b[i-2] != 0x1b || b[i-1] != '[' {
+			continue
+		}
+		for _, sq := range seqs {
+			if bytes.HasPrefix(b[i-2:], sq) {
+				return true
+			}
 		}
 	}
 	return false
