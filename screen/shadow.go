@@ -6,8 +6,9 @@
 //
 // Feeding never delays the user's terminal: output is queued before it is
 // written there and digested after, a little at a time on the output
-// pump's thread and a flood on a separate goroutine of the lowest priority,
-// so a slow emulator can only make the shadow lag, never the terminal.
+// pump's thread and a flood on a separate goroutine of the lowest priority
+// once the flood pauses (or a reader needs the screen at once), so a slow
+// emulator can only make the shadow lag, never the terminal.
 package screen
 
 import (
@@ -39,9 +40,8 @@ type Shadow struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
 	alt    altScanner // skips what shells and editors print while K9s is away
-	queue  []byte
-	spare  []byte
-	busy   bool // a chunk is being fed (by the pump or Digest)
+	ring   backlog    // the output queued: [written, queued) of the stream
+	busy   bool       // a chunk is being fed (by the pump or Digest)
 	closed bool
 	// inlinePending is set when the queue is Digest's to feed (see Queue).
 	inlinePending bool
@@ -52,7 +52,15 @@ type Shadow struct {
 	// closeCalled is set by Close; closed is also set by a fault.
 	closeCalled bool
 	written     uint64 // bytes fed to the emulator so far
+	claimed     uint64 // bytes handed to a feed so far (the pump's or Digest's)
 	queued      uint64 // bytes accepted by Write so far
+	// lastQueue is when output last came; the pump leaves a flood alone
+	// until it pauses for floodQuiet, unless urgent readers are waiting
+	// for the screen (the key gate, an overlay) or the backlog is full.
+	lastQueue time.Time
+	urgent    int
+	wake      stopper // the pump's timer while it waits for a pause
+	clock     clock
 
 	// stopping is set by Close so the pump gives up mid-chunk; done is
 	// the pump and the reply drain, which Close waits for.
@@ -78,8 +86,10 @@ type Shadow struct {
 }
 
 // New starts a shadow screen of cols×rows.
-func New(cols, rows int) *Shadow {
-	s := &Shadow{em: newEmulator(cols, rows), faulted: make(chan struct{})}
+func New(cols, rows int) *Shadow { return newShadow(cols, rows, systemClock{}, maxBacklog) }
+
+func newShadow(cols, rows int, c clock, backlogSize int) *Shadow {
+	s := &Shadow{em: newEmulator(cols, rows), faulted: make(chan struct{}), clock: c, ring: backlog{size: backlogSize}}
 	s.cond = sync.NewCond(&s.mu)
 	s.em.SetCallbacks(vt.Callbacks{
 		AltScreen: func(on bool) {
@@ -152,12 +162,20 @@ func (s *Shadow) Write(p []byte) (int, error) {
 func (s *Shadow) Queue(p []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The ring takes at most half its size at once (a read is 32 KiB).
+	for half := s.ring.size / 2; len(p) > half; p = p[half:] {
+		s.queueLocked(p[:half])
+	}
+	s.queueLocked(p)
+}
+
+func (s *Shadow) queueLocked(p []byte) {
 	if s.closed {
 		return
 	}
 	n := 0
 	wasOn := s.alt.on
-	wasEmpty := len(s.queue) == 0
+	wasEmpty := s.claimed == s.queued
 	parts := s.alt.keep(p)
 	if wasOn && !s.alt.on {
 		// K9s left the alternate screen: a child owns the terminal from
@@ -168,18 +186,42 @@ func (s *Shadow) Queue(p []byte) {
 		s.modeMu.Unlock()
 	}
 	for _, part := range parts {
-		s.queue = append(s.queue, part...)
 		n += len(part)
 	}
 	if n == 0 {
 		return
 	}
-	s.queued += uint64(n)
-	if s.inlinePending || (wasEmpty && !s.busy && s.inline.take(n, time.Now())) {
+	if room := uint64(s.ring.size); s.queued+uint64(n)-s.written > room {
+		// More than the emulator should ever hold back: the terminal
+		// waits (at the emulator's pace) rather than the guard's memory
+		// grow without end. (What Digest was to feed is the pump's now:
+		// Digest runs only after this returns.)
+		s.inlinePending = false
+		s.hurry()
+		for s.queued+uint64(n)-s.written > room && !s.closed {
+			s.cond.Wait()
+		}
+		s.urgent--
+		if s.closed {
+			return
+		}
+	}
+	for _, part := range parts {
+		s.ring.put(s.queued, part)
+		s.queued += uint64(len(part))
+	}
+	now := s.clock.Now()
+	s.lastQueue = now
+	if s.inlinePending || (wasEmpty && !s.busy && s.inline.take(n, now)) {
 		s.inlinePending = true // Digest feeds it, on the caller's thread
 		return
 	}
-	s.cond.Broadcast()
+	if wasEmpty {
+		// The pump may be waiting for work. (Output added to a queue it
+		// already knows of needs no wake-up: waking the pump's thread on
+		// every read of a flood cost the terminal's path a system call.)
+		s.cond.Broadcast()
+	}
 }
 
 // Digest feeds the emulator what Queue set aside for the caller: K9s's
@@ -194,20 +236,22 @@ func (s *Shadow) Digest() {
 		s.mu.Unlock()
 		return
 	}
-	chunk := s.queue
-	s.queue = s.spare[:0]
+	from, to := s.claimed, s.queued
+	s.claimed = to
 	s.inlinePending, s.busy = false, true
 	s.done.Add(1) // Close waits for this feed as for the pump's
 	s.mu.Unlock()
 	defer s.done.Done()
-	s.feed(chunk)
+	s.feed(from, to, false)
 }
 
-// feed digests chunk (the caller has set busy) and accounts for it. An
-// emulator that panics on K9s's output (a bug in it: K9s's output is not
-// the guard's to trust) stops the shadow screen, which Faulted reports,
-// rather than the process with the user's terminal still raw.
-func (s *Shadow) feed(chunk []byte) {
+// feed digests chunk (the caller has set busy) and accounts for it; the
+// pump's feed (yield) stops between pieces while a flood goes on (see
+// yieldToFlood). An emulator that panics on K9s's output (a bug in it:
+// K9s's output is not the guard's to trust) stops the shadow screen, which
+// Faulted reports, rather than the process with the user's terminal still
+// raw.
+func (s *Shadow) feed(from, to uint64, yield bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			s.mu.Lock()
@@ -220,15 +264,25 @@ func (s *Shadow) feed(chunk []byte) {
 			s.mu.Unlock()
 		}
 	}()
-	if feedHook != nil {
-		feedHook(chunk)
-	}
-	for off := 0; off < len(chunk) && !s.stopping.Load(); off += feedChunk {
-		_, _ = s.em.Write(chunk[off:min(off+feedChunk, len(chunk))])
+	// The span is this feed's alone: Queue writes past it, and the ring
+	// never takes more than it has room for.
+	first, second := s.ring.span(from, to)
+	for _, chunk := range [][]byte{first, second} {
+		if feedHook != nil && len(chunk) > 0 {
+			feedHook(chunk)
+		}
+		for off := 0; off < len(chunk) && !s.stopping.Load(); off += feedChunk {
+			if yield {
+				s.yieldToFlood()
+			}
+			_, _ = s.em.Write(chunk[off:min(off+feedChunk, len(chunk))])
+		}
 	}
 	s.mu.Lock()
-	s.spare = chunk
-	s.written += uint64(len(chunk))
+	s.written = to
+	if s.written == s.queued {
+		s.ring.emptied(s.queued)
+	}
 	s.busy = false
 	s.cond.Broadcast()
 	s.mu.Unlock()
@@ -271,27 +325,88 @@ func (b *inlineBudget) take(n int, now time.Time) bool {
 // reader (the overlay, the key watcher) never waits long for it.
 const feedChunk = 16 * 1024
 
+// pumpClaim is how much of the backlog the pump takes at a time.
+const pumpClaim = 1 << 20
+
+// yieldToFlood waits, before the pump feeds the emulator more, while
+// K9s's output is a flood that has not paused for floodQuiet, unless a
+// reader needs the screen now (urgent) or the shadow is closing.
+//
+// The emulator costs about four times the CPU per byte of everything else
+// on the way to the terminal. Even on a thread of the lowest priority,
+// running it beside a flood took 45% off the terminal's throughput on two
+// cores (CPU time, caches, wake-ups), and it finished no sooner: it is
+// slower than the flood, so the catching up happens after the flood either
+// way.
+func (s *Shadow) yieldToFlood() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.urgent == 0 && !s.closed {
+		wait := s.lastQueue.Add(floodQuiet).Sub(s.clock.Now())
+		if wait <= 0 {
+			return
+		}
+		if s.wake != nil {
+			s.wake.Stop()
+		}
+		s.wake = s.clock.AfterFunc(wait, func() {
+			s.mu.Lock()
+			s.cond.Broadcast()
+			s.mu.Unlock()
+		})
+		if pumpWaitHook != nil {
+			pumpWaitHook()
+		}
+		s.cond.Wait()
+	}
+}
+
+// floodQuiet is the pause in K9s's output after which the pump digests
+// what the inline budget left to it: K9s draws in bursts far apart; a
+// flood (32 MiB of redraws at full speed) never pauses this long.
+const floodQuiet = 25 * time.Millisecond
+
+// pumpWaitHook, set by tests only, runs each time the pump starts waiting
+// for a flood to pause (with the shadow's lock held).
+var pumpWaitHook func()
+
+// A clock tells the time and runs timers; tests use one they move by hand.
+type clock interface {
+	Now() time.Time
+	AfterFunc(d time.Duration, f func()) stopper
+}
+
+type stopper interface{ Stop() bool }
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+func (systemClock) AfterFunc(d time.Duration, f func()) stopper {
+	return time.AfterFunc(d, f)
+}
+
 func (s *Shadow) pump() {
 	// The emulator costs far more CPU per byte than the pass-through. It
-	// runs on its own thread at the lowest priority, so during a flood of
-	// output it yields the CPU to the user's terminal and catches up after.
+	// runs on its own thread at the lowest priority, after a flood of
+	// output rather than during it (yieldToFlood), and catches up then.
 	runtime.LockOSThread()
 	lowerThreadPriority()
 	s.mu.Lock()
 	for {
-		for (len(s.queue) == 0 || s.busy || s.inlinePending) && !s.closed {
+		for (s.claimed == s.queued || s.busy || s.inlinePending) && !s.closed {
 			s.cond.Wait()
 		}
 		if s.closed {
 			s.mu.Unlock()
 			return
 		}
-		// Swap buffers so Write can keep appending while the emulator works.
-		chunk := s.queue
-		s.queue = s.spare[:0]
+		// A piece at a time, so that a terminal waiting for room in the
+		// ring (see Queue) gets it as the emulator goes.
+		from, to := s.claimed, min(s.queued, s.claimed+pumpClaim)
+		s.claimed = to
 		s.busy = true
 		s.mu.Unlock()
-		s.feed(chunk)
+		s.feed(from, to, true)
 		s.mu.Lock()
 	}
 }
@@ -301,17 +416,28 @@ func (s *Shadow) pump() {
 func (s *Shadow) Idle() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.queue) == 0 && !s.busy
+	return s.claimed == s.queued && !s.busy
 }
 
 // Sync waits until everything written so far has reached the emulator.
 func (s *Shadow) Sync() {
 	s.mu.Lock()
 	target := s.queued
-	for s.written < target && !s.closed {
-		s.cond.Wait()
+	if s.written < target {
+		s.hurry()
+		for s.written < target && !s.closed {
+			s.cond.Wait()
+		}
+		s.urgent--
 	}
 	s.mu.Unlock()
+}
+
+// hurry (with mu held) makes the pump digest at once, flood or not, until
+// the caller's urgent-- .
+func (s *Shadow) hurry() {
+	s.urgent++
+	s.cond.Broadcast()
 }
 
 // Faulted is closed when the emulator has failed (see feed); Fault then
@@ -329,16 +455,26 @@ func (s *Shadow) Fault() error {
 // output written so far, waiting at most d; caught is false when it had
 // not by then (the state is then as the emulator has it).
 func (s *Shadow) StateWithin(d time.Duration) (st State, caught bool) {
-	caught = s.syncWithin(d)
+	caught = s.syncWithin(d, true)
 	return s.StateNow(), caught
 }
 
-func (s *Shadow) syncWithin(d time.Duration) bool {
+// CaughtUpWithin reports whether the emulator has digested the output
+// written so far, waiting at most d for it without hurrying it: for the
+// screen watcher, which can look again later, while the gate's and the
+// overlay's reads (StateWithin, Sync) make the pump digest at once.
+func (s *Shadow) CaughtUpWithin(d time.Duration) bool { return s.syncWithin(d, false) }
+
+func (s *Shadow) syncWithin(d time.Duration, urgent bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	target := s.queued
 	if s.written >= target || s.closed {
 		return s.written >= target
+	}
+	if urgent {
+		s.hurry()
+		defer func() { s.urgent-- }()
 	}
 	expired := false
 	t := time.AfterFunc(d, func() {
@@ -466,6 +602,9 @@ func (s *Shadow) Close() {
 	s.mu.Lock()
 	already := s.closeCalled
 	s.closed, s.closeCalled = true, true
+	if s.wake != nil {
+		s.wake.Stop()
+	}
 	s.cond.Broadcast()
 	s.mu.Unlock()
 	if already {
@@ -478,9 +617,11 @@ func (s *Shadow) Close() {
 		// Not vt v0.1.0's io.Pipe: its Close is the only way to end Read.
 		_ = s.em.Close()
 		s.done.Wait()
+		s.ring.free()
 		return
 	}
 	_ = pipe.Close()
 	s.done.Wait()
 	_ = s.em.Close()
+	s.ring.free() // no feed is left to read it, and Queue takes no more
 }

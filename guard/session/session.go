@@ -566,6 +566,15 @@ func (s *session) watchScreen(ctx context.Context) {
 			_, _ = memtrim.DropBinaryPages()
 			continue
 		}
+		if !s.shadow.CaughtUpWithin(watchSettle) {
+			// A flood of output the emulator has not caught up with: the
+			// watcher does not hurry it (that would run it beside the flood,
+			// slowing the terminal) and looks again on the next tick. What
+			// is not about the screen is done now.
+			s.closeIdleWindows()
+			s.checkContextEdits()
+			continue
+		}
 		st := s.shadow.State()
 		if st.Cluster != "" {
 			s.plugins.setCluster(st.Cluster)

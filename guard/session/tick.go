@@ -14,6 +14,9 @@ const (
 	watchBusy   = 250 * time.Millisecond
 	watchQuiet  = time.Second
 	watchRecent = 2 * time.Second // keys this recent keep the busy pace
+	// watchSettle bounds the watcher's wait for a shadow screen behind
+	// K9s's output before it leaves the screen for its next look.
+	watchSettle = 100 * time.Millisecond
 )
 
 // watchInterval is the pause before the screen watcher's next look.
