@@ -66,6 +66,37 @@ func (b *backlog) emptied(at uint64) {
 	}
 }
 
+// wantsAhead reports whether the ring should be made resident ahead of
+// the stream, now at offset at: in a flood (the backlog past half of
+// releaseAbove, where K9s's ordinary output never goes) that is coming
+// near the end of what has been touched.
+func (b *backlog) wantsAhead(at uint64) bool {
+	i := int((at - b.base) % uint64(b.size))
+	return b.mem != nil && i >= releaseAbove/2 && i+prefaultAhead/2 > b.high && b.high < b.size
+}
+
+// ahead is the part of the ring to make resident before the stream, now
+// at offset at, gets there: up to prefaultAhead bytes past it that nothing
+// has touched yet. It counts as touched from now on.
+func (b *backlog) ahead(at uint64) []byte {
+	if b.mem == nil {
+		return nil
+	}
+	i := int((at - b.base) % uint64(b.size))
+	lo, hi := b.high&^(pageSize-1), min(b.size, i+prefaultAhead)
+	if hi <= b.high {
+		return nil
+	}
+	b.high = hi
+	return b.mem[lo:hi] // from a page boundary, as madvise wants
+}
+
+// pageSize divides the system's page size (4 KiB, 16 KiB).
+const pageSize = 4 << 10
+
+// prefaultAhead is how far ahead of a flood the ring is made resident.
+const prefaultAhead = 8 << 20
+
 // free unmaps the ring; nothing may use it after.
 func (b *backlog) free() {
 	if b.mem != nil {

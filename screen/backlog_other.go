@@ -3,3 +3,5 @@
 package screen
 
 func adviseHuge([]byte) {}
+
+func populate([]byte) {}

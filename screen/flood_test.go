@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // fakeClock is a clock the test moves by hand; its timers fire, each on a
@@ -205,5 +206,26 @@ func TestBacklogRing(t *testing.T) {
 	b.put(10, []byte("k"))
 	if x, _ := b.span(10, 11); string(x) != "k" || b.mem[0] != 'k' {
 		t.Fatalf("after emptied the next byte is at ring position 0: %q, ring %q", x, b.mem)
+	}
+}
+
+// The part of the ring made resident ahead of a flood starts on a page
+// boundary (madvise refuses anything else, and did, silently: the
+// terminal's path took the page faults after all).
+func TestBacklogAheadIsPageAligned(t *testing.T) {
+	b := backlog{size: maxBacklog}
+	defer b.free()
+	b.put(0, bytes.Repeat([]byte("x"), releaseAbove/2+123))
+	at := uint64(releaseAbove/2 + 123)
+	if !b.wantsAhead(at) {
+		t.Fatal("a backlog of half of releaseAbove does not ask for pages ahead")
+	}
+	p := b.ahead(at)
+	start := uintptr(unsafe.Pointer(&p[0])) - uintptr(unsafe.Pointer(&b.mem[0]))
+	if start%pageSize != 0 || len(p) < prefaultAhead {
+		t.Fatalf("ahead starts at ring offset %d (len %d): not on a page boundary, or short", start, len(p))
+	}
+	if b.wantsAhead(at) {
+		t.Fatal("asks again for what it has just been given")
 	}
 }
