@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	cpty "github.com/creack/pty"
+	"golang.org/x/sys/unix"
 )
 
 // Size is a terminal size in cells.
@@ -37,12 +38,44 @@ func Start(path string, args, env []string, size Size) (*Child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start %s in a pty: %w", path, err)
 	}
-	c := &Child{cmd: cmd, tty: master, done: make(chan struct{})}
+	tty, err := outOfThePoller(master)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("start %s in a pty: %w", path, err)
+	}
+	c := &Child{cmd: cmd, tty: tty, done: make(chan struct{})}
 	go func() {
 		c.err = cmd.Wait()
 		close(c.done)
 	}()
 	return c, nil
+}
+
+// outOfThePoller returns the pty master as a file of blocking reads that
+// Go's network poller does not watch, and closes master.
+//
+// The master is read with blocking reads (the pty package's size ioctl
+// takes the descriptor, which puts it in blocking mode) but stayed
+// registered, edge-triggered, with the poller, on which the gateway's
+// listener keeps the runtime waiting: every chunk K9s wrote woke a thread
+// from epoll for nothing. In a flood that was a sixth of the guard's CPU,
+// on the way to the terminal.
+func outOfThePoller(master *os.File) (*os.File, error) {
+	fd, err := unix.FcntlInt(master.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		_ = master.Close()
+		return nil, fmt.Errorf("duplicate the pty: %w", err)
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		_ = unix.Close(fd)
+		_ = master.Close()
+		return nil, fmt.Errorf("pty in blocking mode: %w", err)
+	}
+	name := master.Name()
+	_ = master.Close()
+	// A blocking descriptor: os.NewFile leaves it out of the poller.
+	return os.NewFile(uintptr(fd), name), nil
 }
 
 // Read reads the child's output.
