@@ -45,10 +45,8 @@ type altTracker struct {
 	tail []byte
 }
 
-var (
-	altOn  = []byte("\x1b[?1049h")
-	altOff = []byte("\x1b[?1049l")
-)
+// altSeqLen is the length of a whole switch (ESC [ ? 1 0 4 9 h or l).
+const altSeqLen = len(altSwitch) + 1
 
 // feed follows the switches in p. It is on the way of every byte K9s
 // draws, so it makes one pass over p, without copying it (two searches
@@ -62,14 +60,14 @@ func (a *altTracker) feed(p []byte) {
 		// A switch begun at the end of the previous write: the tail starts
 		// at its last ESC, so a switch found here starts there.
 		var tmp [2 * len(altSwitch)]byte
-		a.scan(append(append(tmp[:0], a.tail...), p[:min(len(p), len(altOn)-1)]...))
+		a.scan(append(append(tmp[:0], a.tail...), p[:min(len(p), altSeqLen-1)]...))
 	}
 	a.scan(p)
 	// Keep a short tail: a switch may straddle this write and the next.
 	switch i := bytes.LastIndexByte(p, 0x1b); {
-	case i >= 0 && len(p)-i < len(altOn):
+	case i >= 0 && len(p)-i < altSeqLen:
 		a.tail = append(a.tail[:0], p[i:]...)
-	case i < 0 && len(a.tail)+len(p) < len(altOn):
+	case i < 0 && len(a.tail)+len(p) < altSeqLen:
 		a.tail = append(a.tail, p...)
 	default:
 		a.tail = a.tail[:0]
