@@ -463,6 +463,16 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 		// name their object only in the body, which a scope cannot match.)
 		return Hold{}, false
 	}
+	if v.Resource == keys.ResXray && pol.Scope == profile.ScopeOperation {
+		// The xray view is a tree: the node under the cursor (a namespace,
+		// a Deployment, a pod, a container) is no table row, and a grant
+		// from the key would name no object. It would cover none of K9s's
+		// requests, and the gateway would ask again. K9s's own dialog names
+		// the object ("Delete pod shop/web-1?"); the gateway alone asks,
+		// naming the request that goes out. A key on a node where K9s does
+		// nothing (s on a namespace) no longer prompts for nothing.
+		return Hold{}, false
+	}
 	if !mapped {
 		// Nothing the gateway will see: the grant covers no request.
 		keyScope = &GrantScope{Action: v.Action}

@@ -463,8 +463,16 @@ func TestGate(t *testing.T) {
 		}(), steps: []gateStep{in("\x0c")}, wantHold: "rollback deployment shop/web", wantScope: "update deployments.apps shop/web"},
 
 		// Right action, right target: the xray title names its root.
-		{name: "s in xray is a shell, not a scale", screen: viewOf("xray-pods", "shop"),
-			steps: []gateStep{in("s")}, wantHold: "exec xray shop/web", wantScope: "connect pods/exec"},
+		{name: "s in xray under scope context is a shell, not a scale", ctx: "prod-wide",
+			screen: func() *gateScreen { s := viewOf("xray-pods", "shop"); s.st.Context = "prod-wide"; return s }(),
+			steps:  []gateStep{in("s")}, wantHold: "exec xray shop/web", wantScope: "every write and sensitive request"},
+		// Under scope operation a grant from an xray key would name no
+		// object (the tree's node is no row): the gateway alone asks,
+		// naming the request, once.
+		{name: "Ctrl-D in xray under scope operation is left to the gateway", screen: viewOf("xray-pods", "shop"),
+			steps: []gateStep{in("\x04")}, wantK9s: "\x04"},
+		{name: "e, s and a in xray under scope operation are left to the gateway", screen: viewOf("xray-deployments", "shop"),
+			steps: []gateStep{in("esa")}, wantK9s: "esa"},
 
 		// Item 6: a plugin that overrides a key takes it from K9s.
 		{name: "a plugin overriding s on deployments: s is the plugin's", screen: viewOf("deployments", "shop"),

@@ -53,21 +53,7 @@ func TestDirDeleteNamesTheManifestsObjects(t *testing.T) {
 	}
 	waitNoOverlay(t, term)
 	granted := len(term.Raw())
-	if err := term.WaitText("Cancel", 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	focusedBg := buttonBg(term, "Cancel")
-	if err := term.Type("\t"); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.WaitFor("the focus on OK", 10*time.Second, func(string) bool {
-		return focusedBg >= 0 && buttonBg(term, "OK") == focusedBg
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.Type("\r"); err != nil {
-		t.Fatal(err)
-	}
+	pressOK(t, term)
 	further := func() bool { return strings.Contains(ansiStrip(term.Raw()[granted:]), "Step-up required") }
 	deadline := time.Now().Add(30 * time.Second)
 	for {

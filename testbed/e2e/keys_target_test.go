@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -133,18 +134,84 @@ func TestWorkloadsViewNamesTheRowsKind(t *testing.T) {
 	waitNoOverlay(t, term)
 }
 
-// TestXrayViewIsReadAsXray: issue 12. The xray view's title
-// ("Xray-Pods(shop)") was read as a CRD, so s said "scale" though K9s
-// opens a shell there: it now prompts for the shell (exec).
-func TestXrayViewIsReadAsXray(t *testing.T) {
+// TestXrayDeleteAsksOnceNamingThePod: the xray view is a tree, whose node
+// under the cursor the key cannot name. Under scope "operation" its key
+// used to prompt "delete xray" with a grant that covered none of K9s's
+// requests, so the gateway asked a second time. Now Ctrl-D goes to K9s,
+// K9s's own dialog names the pod, and the gateway asks once, naming it:
+// one code, the pod is gone, no further prompt.
+func TestXrayDeleteAsksOnceNamingThePod(t *testing.T) {
 	env := guardedEnv(t, protectedProfile)
+	term := xrayOnFirstPod(t, env)
+	if err := term.Type("\x04"); err != nil {
+		t.Fatal(err)
+	}
+	var pod string
+	if err := term.WaitFor("K9s's delete dialog naming a pod", 15*time.Second, func(s string) bool {
+		if m := xrayDeleteDialog.FindStringSubmatch(s); m != nil && strings.Contains(s, "Cancel") {
+			pod = m[1]
+			return true
+		}
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(term.Screen(), "Step-up required") {
+		t.Fatalf("the key prompted before K9s's dialog:\n%s", term.Screen())
+	}
+	admin(t).waitPod("shop", pod, true)
+	pressOK(t, term)
+	waitOverlay(t, term)
+	if sc := term.Screen(); !strings.Contains(sc, "delete pod shop/"+pod) {
+		t.Fatalf("the gateway's prompt does not name the pod %s:\n%s", pod, sc)
+	}
+	admin(t).waitPod("shop", pod, true) // nothing went out before the code
+	if err := term.Type(code(t, 0), "\r"); err != nil {
+		t.Fatal(err)
+	}
+	waitNoOverlay(t, term)
+	admin(t).waitPod("shop", pod, false)
+	// The pod's replacement comes up in the tree; nothing asks again.
+	if err := term.WaitFor("the tree without the deleted pod", 20*time.Second, func(s string) bool {
+		return !strings.Contains(s, "🚛 "+pod) && strings.Contains(s, "Xray-Pods(shop)")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(term.Screen(), "Step-up required") {
+		t.Errorf("a further prompt came after the delete was granted:\n%s", term.Screen())
+	}
+	// The audit trail has the one prompt, the gateway's, for the pod.
+	prompts := auditLines(t, env, `"stepup.prompt"`)
+	if len(prompts) != 1 || !strings.Contains(prompts[0], pod) {
+		t.Errorf("want one prompt, naming %s; the audit trail has:\n%s", pod, strings.Join(prompts, "\n"))
+	}
+}
+
+// xrayOnFirstPod starts the guard in prod on env and opens the xray view
+// of shop's pods with the cursor on the first pod: it starts on the root
+// (pods), j moves it to the namespace (where Ctrl-D would delete the
+// namespace), a second j to the first pod.
+func xrayOnFirstPod(t *testing.T, env []string) *Term {
+	t.Helper()
 	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "shop", "-c", "pods")
 	waitPods(t, term)
 	waitWholeFrame(t, term)
 	step(t, term, "the xray view", ":xray pods shop\r", func(s string) bool { return strings.Contains(s, "xray-pods(shop)") && strings.Contains(s, "web-") })
 	waitWholeFrame(t, term)
-	// The cursor starts on the namespace node; move to a pod.
-	step(t, term, "a pod under the cursor", "j", func(string) bool { return true })
+	step(t, term, "a pod under the cursor", "jj", func(string) bool { return true })
+	return term
+}
+
+// xrayDeleteDialog is K9s's confirmation of a delete in xray: "Delete pod
+// shop/web-…?".
+var xrayDeleteDialog = regexp.MustCompile(`Delete pod shop/([a-z0-9-]+)\?`)
+
+// TestXrayViewIsReadAsXray: issue 12. The xray view's title
+// ("Xray-Pods(shop)") was read as a CRD, so s said "scale" though K9s
+// opens a shell there. Under scope "context" (a window for the whole
+// context, which the key opens) it prompts for the shell (exec).
+func TestXrayViewIsReadAsXray(t *testing.T) {
+	term := xrayOnFirstPod(t, guardedEnv(t, contextScopedProfile))
 	if err := term.Type("s"); err != nil {
 		t.Fatal(err)
 	}
@@ -160,3 +227,15 @@ func TestXrayViewIsReadAsXray(t *testing.T) {
 	}
 	waitNoOverlay(t, term)
 }
+
+// contextScopedProfile protects prod with scope "context": one code opens
+// a window for every write and sensitive request of the context.
+const contextScopedProfile = `version: 1
+contexts:
+  prod:
+    protected: true
+    window: 5m
+    scope: context
+    elevation:
+      context: admin
+`

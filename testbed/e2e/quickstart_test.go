@@ -178,20 +178,7 @@ func TestQuickstart(t *testing.T) {
 	}
 	adm.waitPod("shop", pod, true) // nothing happened before K9s's own OK
 	d.save("k9s-delete-dialog", k9s.Screen())
-	// Focus starts on Cancel; Tab moves it to OK. Enter goes once K9s has
-	// drawn OK in the focused button's colours.
-	focusedBg := buttonBg(k9s, "Cancel")
-	if err := k9s.Type("\t"); err != nil {
-		t.Fatal(err)
-	}
-	if err := k9s.WaitFor("the focus on OK", 10*time.Second, func(string) bool {
-		return focusedBg >= 0 && buttonBg(k9s, "OK") == focusedBg
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := k9s.Type("\r"); err != nil {
-		t.Fatal(err)
-	}
+	pressOK(t, k9s)
 	adm.waitPod("shop", pod, false)
 	if err := k9s.WaitText("ELEVATED prod", 10*time.Second); err != nil {
 		t.Fatal(err)

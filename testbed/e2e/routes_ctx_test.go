@@ -64,21 +64,7 @@ func deleteContextInK9s(t *testing.T, term *Term, name string) {
 	if err := term.Type("\x04"); err != nil {
 		t.Fatal(err)
 	}
-	if err := term.WaitText("Cancel", 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	focusedBg := buttonBg(term, "Cancel")
-	if err := term.Type("\t"); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.WaitFor("the focus on OK", 10*time.Second, func(string) bool {
-		return focusedBg >= 0 && buttonBg(term, "OK") == focusedBg
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.Type("\r"); err != nil {
-		t.Fatal(err)
-	}
+	pressOK(t, term)
 }
 
 // TestContextDeleteInK9sIsWrittenThroughOrRefused stops this loss: K9s's

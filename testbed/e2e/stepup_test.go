@@ -113,6 +113,28 @@ func dismissK9sDialog(t *testing.T, term *Term) {
 	}
 }
 
+// pressOK waits for K9s's own confirm dialog, moves the focus from Cancel
+// (where K9s puts it) to OK with Tab, and presses it once K9s has drawn OK
+// in the focused button's colours.
+func pressOK(t *testing.T, term *Term) {
+	t.Helper()
+	if err := term.WaitText("Cancel", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	focusedBg := buttonBg(term, "Cancel")
+	if err := term.Type("\t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitFor("the focus on OK", 10*time.Second, func(string) bool {
+		return focusedBg >= 0 && buttonBg(term, "OK") == focusedBg
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.Type("\r"); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func waitNoOverlay(t *testing.T, term *Term) {
 	t.Helper()
 	if err := term.WaitFor("the overlay to close", 15*time.Second, func(s string) bool { return !strings.Contains(s, "Step-up required") }); err != nil {
