@@ -411,6 +411,14 @@ func (g *Gate) observeNow() {
 // its grant covers what the key will do (the objects under the cursor, or
 // every marked row); anything else prompts again.
 func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
+	if v.Resource == keys.ResContexts {
+		// A rename or delete in :ctx edits the kubeconfig, not the cluster:
+		// the session sees the edit K9s writes and asks under the rule of
+		// the context edited, naming it (session.handleContextEdit). The
+		// key would ask under the rule of the context K9s is in, naming the
+		// row's NAMESPACE column, and the edit would then ask again.
+		return Hold{}, false
+	}
 	ctxName := v.Context
 	if ctxName == "" {
 		ctxName = g.watcher.Context()

@@ -466,6 +466,16 @@ func TestGate(t *testing.T) {
 		{name: "s in xray under scope context is a shell, not a scale", ctx: "prod-wide",
 			screen: func() *gateScreen { s := viewOf("xray-pods", "shop"); s.st.Context = "prod-wide"; return s }(),
 			steps:  []gateStep{in("s")}, wantHold: "exec xray shop/web", wantScope: "every write and sensitive request"},
+		// :ctx edits the kubeconfig: the session asks for the edit, under
+		// the rule of the context edited, once.
+		{name: "Ctrl-D and r in :ctx are left to the context edit", screen: func() *gateScreen {
+			s := viewOf("contexts", "all")
+			s.rows = screen.Rows{Header: []string{"NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"}, Rows: [][]string{{"scratch", "testbed", "viewer", "default"}}}
+			return s
+		}(), steps: []gateStep{in("\x04r")}, wantK9s: "\x04r"},
+		{name: "Ctrl-D in :ctx under scope context is left to the context edit too", ctx: "prod-wide",
+			screen: func() *gateScreen { s := viewOf("contexts", "all"); s.st.Context = "prod-wide"; return s }(),
+			steps:  []gateStep{in("\x04")}, wantK9s: "\x04"},
 		// Under scope operation a grant from an xray key would name no
 		// object (the tree's node is no row): the gateway alone asks,
 		// naming the request, once.

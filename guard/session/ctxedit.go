@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"strings"
 
 	"github.com/k9s-guard/k9s-guard/audit"
 	"github.com/k9s-guard/k9s-guard/kube"
@@ -67,7 +68,7 @@ func (s *session) handleContextEdit(e kube.ContextEdit) {
 	if pol.Requires(e.Action()) {
 		scope := contextEditScope(e)
 		ok := s.prompt.ask(context.Background(), askRequest{
-			Context: e.Old, Action: e.Action(), Target: e.String(), Source: pol.Elevation.String(), Window: pol.Window,
+			Context: e.Old, Action: e.Action(), Target: strings.TrimPrefix(e.String(), e.Kind+" "), Source: pol.Elevation.String(), Window: pol.Window,
 			Via: "key", Resource: scope.Resource, Name: e.Old, Scope: scope, AskedBy: "you, in K9s's :ctx view",
 		})
 		if g, open := s.prot.windows.Active(e.Old); open && g.Scope != nil && g.Scope.Resource == scope.Resource {

@@ -303,10 +303,16 @@ func (d drawnOverlay) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // actionLabel is how the prompt says an action: the sensitive-read class
 // is named "secrets" in the profile, a noun; the prompt says what is done
-// ("read secrets in namespace shop", "read secret shop/db").
+// ("read secrets in namespace shop", "read secret shop/db"), and a
+// context edit by its verb.
 func actionLabel(action string) string {
 	if action == "secrets" {
 		return "read"
+	}
+	if verb, ok := strings.CutSuffix(action, "-context"); ok {
+		// The profile's delete-context and rename-context, said as what
+		// is done: "delete context prod".
+		return verb
 	}
 	return action
 }

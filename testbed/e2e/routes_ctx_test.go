@@ -72,53 +72,71 @@ func deleteContextInK9s(t *testing.T, term *Term, name string) {
 // back in the next session while K9s had said it was deleted. An
 // unprotected context's delete now reaches the user's kubeconfig; deleting
 // a protected one asks for a step-up, and Esc puts it back, with a notice.
+//
+// From prod, Ctrl-D used to prompt under the rule of the context K9s was
+// in, naming "shop/scratch" (the row's NAMESPACE column), and the edit of
+// a protected context then asked a second time. The key now goes to K9s,
+// from any context; the edit asks under the rule of the context edited,
+// once: none for the unprotected scratch, one naming prod for prod.
 func TestContextDeleteInK9sIsWrittenThroughOrRefused(t *testing.T) {
-	kc := ownKubeconfig(t)
-	env := guardedEnv(t, protectedProfile+"  scratch:\n    protected: false\n", "KUBECONFIG="+kc)
-	term := startGuard(t, env, 140, 40, "--context", "dev", "-c", "ctx")
-	if err := term.WaitText("scratch", startTimeout); err != nil {
-		t.Fatal(err)
-	}
-
-	deleteContextInK9s(t, term, "scratch")
-	if err := term.WaitText("delete context scratch: written to your kubeconfig", 15*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if hasContext(t, kc, "scratch") {
-		t.Fatal("the notice says written, but the user's kubeconfig still has scratch")
-	}
-
-	if err := term.Type("\x1b"); err != nil { // leave the filter
-		t.Fatal(err)
-	}
-	if err := term.WaitFor("the whole context list", 15*time.Second, func(s string) bool {
-		return strings.Contains(s, "prod") && strings.Contains(s, "admin")
-	}); err != nil {
-		t.Fatal(err)
-	}
-	deleteContextInK9s(t, term, "prod")
-	waitOverlay(t, term)
-	if !strings.Contains(term.Screen(), "delete context prod") {
-		t.Errorf("the prompt does not say what it is for:\n%s", term.Screen())
-	}
-	if err := term.Type("\x1b"); err != nil {
-		t.Fatal(err)
-	}
-	if err := term.WaitText("delete context prod not done: no step-up", 15*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	if !hasContext(t, kc, "prod") {
-		t.Fatal("a refused delete of prod reached the user's kubeconfig")
-	}
-	if err := term.WaitFor("K9s to show prod again", 20*time.Second, func(string) bool {
-		for _, l := range term.Lines() {
-			if f := strings.Fields(strings.Trim(l, "│ ")); len(f) > 0 && strings.TrimSuffix(f[0], "(*)") == "prod" {
-				return true
+	for _, from := range []string{"dev", "prod"} {
+		t.Run("from "+from, func(t *testing.T) {
+			kc := ownKubeconfig(t)
+			env := guardedEnv(t, protectedProfile+"  scratch:\n    protected: false\n", "KUBECONFIG="+kc)
+			term := startGuard(t, env, 140, 40, "--context", from, "-c", "ctx")
+			if err := term.WaitText("scratch", startTimeout); err != nil {
+				t.Fatal(err)
 			}
-		}
-		return false
-	}); err != nil {
-		t.Log("K9s did not redraw prod (its list refreshes on its own schedule):", err)
+
+			deleteContextInK9s(t, term, "scratch")
+			if err := term.WaitText("delete context scratch: written to your kubeconfig", 15*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if hasContext(t, kc, "scratch") {
+				t.Fatal("the notice says written, but the user's kubeconfig still has scratch")
+			}
+			if n := len(auditLines(t, env, `"stepup.prompt"`)); n != 0 {
+				t.Errorf("deleting the unprotected scratch prompted %d times", n)
+			}
+
+			if err := term.Type("\x1b"); err != nil { // leave the filter
+				t.Fatal(err)
+			}
+			if err := term.WaitFor("the whole context list", 15*time.Second, func(s string) bool {
+				return strings.Contains(s, "prod") && strings.Contains(s, "admin")
+			}); err != nil {
+				t.Fatal(err)
+			}
+			deleteContextInK9s(t, term, "prod")
+			waitOverlay(t, term)
+			for _, l := range term.Lines() {
+				if strings.Contains(l, "Action ") && !strings.Contains(l, "Action    delete context prod ") {
+					t.Errorf("the prompt does not name the context prod alone (%q):\n%s", strings.TrimSpace(l), term.Screen())
+				}
+			}
+			if err := term.Type("\x1b"); err != nil {
+				t.Fatal(err)
+			}
+			if err := term.WaitText("delete context prod not done: no step-up", 15*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if !hasContext(t, kc, "prod") {
+				t.Fatal("a refused delete of prod reached the user's kubeconfig")
+			}
+			if n := len(auditLines(t, env, `"stepup.prompt"`)); n != 1 {
+				t.Errorf("deleting prod prompted %d times, want once", n)
+			}
+			if err := term.WaitFor("K9s to show prod again", 20*time.Second, func(string) bool {
+				for _, l := range term.Lines() {
+					if f := strings.Fields(strings.Trim(l, "│ ")); len(f) > 0 && strings.TrimSuffix(f[0], "(*)") == "prod" {
+						return true
+					}
+				}
+				return false
+			}); err != nil {
+				t.Log("K9s did not redraw prod (its list refreshes on its own schedule):", err)
+			}
+		})
 	}
 }
 
