@@ -419,6 +419,16 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 		// row's NAMESPACE column, and the edit would then ask again.
 		return Hold{}, false
 	}
+	if st := g.opts.Screen.State(); st.Count == 0 && v.Label != "sanitize" && keys.CanonicalResource(st.Resource) == v.Resource &&
+		len(g.opts.Screen.ActionRows().Rows) == 0 {
+		// An empty table (its title says "[0]" and no row is read), the
+		// view the key is read in (not one left behind by a command the
+		// screen has not drawn yet): K9s acts on the row under the cursor or the marked
+		// rows, there are none, and the key does nothing. Were K9s to act
+		// anyway, the gateway asks. Sanitize is the exception: it deletes
+		// from the namespace, not the table, which a filter may empty.
+		return Hold{}, false
+	}
 	ctxName := v.Context
 	if ctxName == "" {
 		ctxName = g.watcher.Context()

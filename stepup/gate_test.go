@@ -466,6 +466,21 @@ func TestGate(t *testing.T) {
 		{name: "s in xray under scope context is a shell, not a scale", ctx: "prod-wide",
 			screen: func() *gateScreen { s := viewOf("xray-pods", "shop"); s.st.Context = "prod-wide"; return s }(),
 			steps:  []gateStep{in("s")}, wantHold: "exec xray shop/web", wantScope: "every write and sensitive request"},
+		// An empty table: K9s has no row to act on.
+		{name: "Ctrl-K, Ctrl-D, e, s, a, t and i in an empty pods table do nothing", screen: podsView("prod", "shop"),
+			steps: []gateStep{in("\x0b\x04esati")}, wantK9s: "\x0b\x04esati"},
+		{name: "t, s and F in an empty cronjobs table do nothing", screen: func() *gateScreen {
+			s := viewOf("cronjobs", "shop")
+			s.st.Count, s.rows.Rows = 0, nil
+			return s
+		}(), steps: []gateStep{in("tsF")}, wantK9s: "tsF"},
+		{name: "sanitize in an empty (filtered) pods table still asks: it deletes from the namespace", screen: podsView("prod", "shop"),
+			steps: []gateStep{in("z")}, wantHold: "delete pods", wantScope: "delete pods"},
+		{name: "Ctrl-K after :pods typed in an empty deployments table the screen still shows asks", screen: func() *gateScreen {
+			s := viewOf("deployments", "shop")
+			s.st.Count, s.rows.Rows = 0, nil
+			return s
+		}(), steps: []gateStep{in(":pods\r\x0b")}, wantK9s: ":pods\r", wantHold: "kill pods", wantScope: "delete pods"},
 		// :ctx edits the kubeconfig: the session asks for the edit, under
 		// the rule of the context edited, once.
 		{name: "Ctrl-D and r in :ctx are left to the context edit", screen: func() *gateScreen {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/k9s-guard/k9s-guard/screen"
 )
 
 // TestSanitizeNamesAndGrantsEveryPodAtOnce: issue 12, "right action,
@@ -239,3 +241,33 @@ contexts:
     elevation:
       context: admin
 `
+
+// TestKeysInAnEmptyTableDoNothing: in an empty table ("pods(keys-empty)[0]")
+// K9s has no row to act on, and its Ctrl-K, Ctrl-D, e, s, a and t do
+// nothing. They used to prompt for a code that opened a window for
+// nothing. Now they go to K9s; the : typed after them opens K9s's command
+// prompt, which it would not if the guard held a key for a passcode.
+func TestKeysInAnEmptyTableDoNothing(t *testing.T) {
+	crowdedNamespace(t, "keys-empty", 0)
+	env := guardedEnv(t, protectedProfile)
+	term := startGuard(t, env, 120, 40, "--context", "prod", "-n", "keys-empty", "-c", "pods")
+	step(t, term, "the empty pods table", "", has("pods(keys-empty)[0]"))
+	waitWholeFrame(t, term)
+	if err := term.Type("\x0b\x04esat:"); err != nil {
+		t.Fatal(err)
+	}
+	if err := term.WaitFor("K9s's command prompt", 15*time.Second, func(s string) bool {
+		return strings.Contains(s, "Step-up required") || screen.Parse(strings.Split(s, "\n")).Mode == screen.ModePrompt
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if sc := term.Screen(); strings.Contains(sc, "Step-up required") {
+		t.Fatalf("a key in an empty table prompted:\n%s", sc)
+	}
+	if n := len(auditLines(t, env, `"stepup.prompt"`)); n != 0 {
+		t.Errorf("the audit trail has %d prompts", n)
+	}
+	if err := term.Type("\x1b"); err != nil {
+		t.Fatal(err)
+	}
+}
