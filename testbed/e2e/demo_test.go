@@ -50,7 +50,7 @@ func TestMakeDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(term.Close)
+	t.Cleanup(func() { closeTree(t, term) })
 
 	// 1. The enrolment page: the URI on one line, as a phone's camera or a
 	// copy and paste would take it.

@@ -20,7 +20,7 @@ func TestStdoutRedirectedDrawsOnTheTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(term.Close)
+	t.Cleanup(func() { closeTree(t, term) })
 	waitPods(t, term)
 	if err := term.Type(":q", "\r"); err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -106,8 +107,37 @@ func startGuard(t *testing.T, env []string, cols, rows int, args ...string) *Ter
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(term.Close)
+	t.Cleanup(func() { closeTree(t, term) })
 	return term
+}
+
+// closeTree ends the program under term and every process below it (K9s,
+// a shell, kubectl), and waits until they are gone. K9s outlives a killed
+// guard for a moment (it exits on the pty's hang-up) and saves its config
+// into the test's HOME on the way out, while TempDir's cleanup is removing
+// it: "directory not empty".
+func closeTree(t *testing.T, term *Term) {
+	t.Helper()
+	var tree []proc
+	select {
+	case <-term.Done():
+	default:
+		tree = descendants(term.Cmd.Process.Pid)
+	}
+	term.Close()
+	for _, p := range tree {
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, p := range tree {
+		for alive(p.pid) {
+			if time.Now().After(deadline) {
+				t.Errorf("%s (pid %d) still runs after its guard was ended", p.name, p.pid)
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // polling /proc with a deadline
+		}
+	}
 }
 
 // childPID returns the pid of the first child of pid (K9s under k9s-guard).
