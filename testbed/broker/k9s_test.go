@@ -181,7 +181,11 @@ func guardTerm(t *testing.T, u *user, profileYAML string) *e2e.Term {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(term.Close)
+	t.Cleanup(func() {
+		if err := term.CloseTree(); err != nil {
+			t.Error(err)
+		}
+	})
 	return term
 }
 

@@ -7,11 +7,9 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -147,40 +145,4 @@ func demoAdmin(t *testing.T, kubeconfig string) *clusterClient {
 		t.Fatalf("the demo cluster: %v", err)
 	}
 	return &clusterClient{t: t, cs: cs}
-}
-
-type proc struct {
-	pid  int
-	name string
-}
-
-// descendants lists every process below pid, from /proc.
-func descendants(pid int) []proc {
-	var out []proc
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	for _, f := range tasks {
-		b, _ := os.ReadFile(f)
-		for _, field := range strings.Fields(string(b)) {
-			child, err := strconv.Atoi(field)
-			if err != nil {
-				continue
-			}
-			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", child))
-			out = append(out, proc{child, strings.TrimSpace(string(comm))})
-			out = append(out, descendants(child)...)
-		}
-	}
-	return out
-}
-
-// alive reports whether pid is a running process (a zombie has ended).
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// The state follows the command name in parentheses.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }

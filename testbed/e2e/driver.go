@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -263,3 +265,67 @@ func (t *Term) EverShown(text string) bool {
 
 // ansiStrip is b as text, escape sequences removed.
 func ansiStrip(b []byte) string { return ansi.Strip(string(b)) }
+
+// CloseTree ends the program and every process below it (K9s, a shell,
+// kubectl) and waits until they are gone. K9s outlives a killed guard for
+// a moment (it exits on the pty's hang-up) and saves its config into HOME
+// on the way out, while a test's TempDir cleanup is removing it ("directory
+// not empty"). The error names a process still running after 20 s.
+func (t *Term) CloseTree() error {
+	var tree []proc
+	select {
+	case <-t.done:
+	default:
+		tree = descendants(t.Cmd.Process.Pid)
+	}
+	t.Close()
+	for _, p := range tree {
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for _, p := range tree {
+		for alive(p.pid) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s (pid %d) still runs after its parent was ended", p.name, p.pid)
+			}
+			time.Sleep(10 * time.Millisecond) // polling /proc with a deadline
+		}
+	}
+	return nil
+}
+
+type proc struct {
+	pid  int
+	name string
+}
+
+// descendants lists every process below pid, from /proc.
+func descendants(pid int) []proc {
+	var out []proc
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, field := range strings.Fields(string(b)) {
+			child, err := strconv.Atoi(field)
+			if err != nil {
+				continue
+			}
+			comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", child))
+			out = append(out, proc{child, strings.TrimSpace(string(comm))})
+			out = append(out, descendants(child)...)
+		}
+	}
+	return out
+}
+
+// alive reports whether pid is a running process (a zombie has ended).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -111,32 +110,12 @@ func startGuard(t *testing.T, env []string, cols, rows int, args ...string) *Ter
 	return term
 }
 
-// closeTree ends the program under term and every process below it (K9s,
-// a shell, kubectl), and waits until they are gone. K9s outlives a killed
-// guard for a moment (it exits on the pty's hang-up) and saves its config
-// into the test's HOME on the way out, while TempDir's cleanup is removing
-// it: "directory not empty".
+// closeTree ends the program under term and every process below it, and
+// waits until they are gone (Term.CloseTree).
 func closeTree(t *testing.T, term *Term) {
 	t.Helper()
-	var tree []proc
-	select {
-	case <-term.Done():
-	default:
-		tree = descendants(term.Cmd.Process.Pid)
-	}
-	term.Close()
-	for _, p := range tree {
-		_ = syscall.Kill(p.pid, syscall.SIGKILL)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for _, p := range tree {
-		for alive(p.pid) {
-			if time.Now().After(deadline) {
-				t.Errorf("%s (pid %d) still runs after its guard was ended", p.name, p.pid)
-				return
-			}
-			time.Sleep(10 * time.Millisecond) // polling /proc with a deadline
-		}
+	if err := term.CloseTree(); err != nil {
+		t.Error(err)
 	}
 }
 
