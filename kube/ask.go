@@ -169,7 +169,7 @@ func (g *Gateway) ride(context string, pol profile.Policy, op Operation) (stepup
 	if !ok || !GrantCovers(gr, op) {
 		return stepup.Grant{}, nil, false
 	}
-	done, ok := g.claim(pol, gr, op)
+	done, ok := g.claim(context, pol, gr, op)
 	if !ok {
 		return gr, nil, false
 	}

@@ -3,6 +3,9 @@ package kube
 import (
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/k9s-guard/k9s-guard/stepup"
 )
 
@@ -56,5 +59,30 @@ func TestDrainScopeCoversItsNodesEvictions(t *testing.T) {
 	}
 	if got, want := stepup.ScopeString(scope), "update nodes node-1 and evict the pods on it"; got != want {
 		t.Errorf("scope string %q, want %q", got, want)
+	}
+}
+
+// TestSkippedByDrain: a one-shot drain's budget leaves out the pods
+// kubectl's drain never evicts, which would keep the grant open for the
+// rest of its window; a pod of a ReplicaSet or of no controller is in.
+func TestSkippedByDrain(t *testing.T) {
+	yes := true
+	owned := func(kind string) *corev1.Pod {
+		return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{OwnerReferences: []metav1.OwnerReference{{Kind: kind, Name: "x", Controller: &yes}}}}
+	}
+	mirror := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{corev1.MirrorPodAnnotationKey: "h"}}}
+	for _, c := range []struct {
+		name string
+		pod  *corev1.Pod
+		want bool
+	}{
+		{"a DaemonSet's pod", owned("DaemonSet"), true},
+		{"a mirror pod", mirror, true},
+		{"a ReplicaSet's pod", owned("ReplicaSet"), false},
+		{"a bare pod", &corev1.Pod{}, false},
+	} {
+		if got := skippedByDrain(c.pod); got != c.want {
+			t.Errorf("%s: skipped = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -48,7 +48,16 @@ func nodeReader(t *testing.T) {
 // the node's pods ride that grant: no further prompt, one per pod, at the
 // gateway. The test bed has no kubelet: the pods are bound to the node with
 // a Binding, and an eviction leaves them terminating.
+//
+// Under oneShot the same holds (each eviction used to ask, the grant
+// having closed after the cordon), and the grant closes once the drain's
+// evictions are done.
 func TestDrainAsksOnceForTheNode(t *testing.T) {
+	t.Run("window", func(t *testing.T) { drainAsksOnce(t, protectedProfile, false) })
+	t.Run("oneShot", func(t *testing.T) { drainAsksOnce(t, oneShotProfile, true) })
+}
+
+func drainAsksOnce(t *testing.T, profileYAML string, oneShot bool) {
 	// Fresh names per run: a namespace from a run before may still be
 	// terminating. The node sorts before the test bed's node-1, so K9s's
 	// cursor starts on it.
@@ -80,7 +89,7 @@ func TestDrainAsksOnceForTheNode(t *testing.T) {
 		}
 	}
 
-	env := guardedEnv(t, protectedProfile)
+	env := guardedEnv(t, profileYAML)
 	term := startGuard(t, env, 120, 40, "--context", "prod", "-c", "nodes")
 	step(t, term, "the nodes", "", func(s string) bool { return strings.Contains(s, "nodes(") && strings.Contains(s, drainNode) })
 	waitWholeFrame(t, term)
@@ -133,5 +142,12 @@ func TestDrainAsksOnceForTheNode(t *testing.T) {
 	}
 	if further() {
 		t.Errorf("a further prompt came after the drain was granted:\n%s", term.Screen())
+	}
+	if oneShot {
+		if err := term.WaitFor("the one-shot grant to close after the drain", 15*time.Second, func(s string) bool {
+			return !strings.Contains(s, "ELEVATED")
+		}); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -161,3 +161,69 @@ func TestDrainGrantCoversItsNodeOnly(t *testing.T) {
 		t.Fatalf("questions %v: the foreign evictions were not asked about", got)
 	}
 }
+
+// TestOneShotDrainOneCodeForTheNodeAndItsPods — attack: replay a one-shot
+// drain's grant. Under oneShot a drain's grant used to close once the
+// cordon had gone out, so each of the node's pods asked for a code of its
+// own. Now the pods on the node when the cordon goes out join the grant's
+// budget, one eviction each: the drain goes out under its one code, a
+// second eviction of a pod asks, and once the cordon and every eviction
+// are done the grant closes; nothing rides it after.
+func TestOneShotDrainOneCodeForTheNodeAndItsPods(t *testing.T) {
+	asker := &actionAsker{action: "none"} // says no to everything it is asked
+	h := scopedHarness(t, asker, true)
+	closed := make(chan stepup.CloseReason, 1)
+	h.windows.OnClose(func(_ stepup.Grant, why stepup.CloseReason) { closed <- why })
+	nodeA := aNode(t)
+	onA := []string{aPodOn(t, nodeA), aPodOn(t, nodeA)}
+	onNone := aPodOn(t, "")
+
+	scope, _ := stepup.KeyScope("drain", "nodes", []stepup.Target{{Name: nodeA}})
+	if _, err := h.windows.OpenScoped(cluster.ContextProd, time.Minute, scope, "keys"); err != nil {
+		t.Fatal(err)
+	}
+	cs := h.client(t, cluster.ContextProd)
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Nodes().Patch(ctx, nodeA, types.StrategicMergePatchType, []byte(`{"spec":{"unschedulable":true}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatalf("the cordon: %v", err)
+	}
+	if err := evict(cs, onA[0]); err != nil {
+		t.Fatalf("evict %s: %v", onA[0], err)
+	}
+	if !terminating(t, onA[0]) {
+		t.Fatalf("%s was not evicted", onA[0])
+	}
+	if n := asker.n.Load(); n != 0 {
+		t.Fatalf("the cordon and the first eviction asked %d times (questions %v)", n, asker.asked())
+	}
+	// The same pod again: its one eviction is used.
+	if err := evict(cs, onA[0]); !refusedByGuard(err) {
+		t.Fatalf("a second eviction of %s under the one-shot grant: %v", onA[0], err)
+	}
+	// A pod on no node is not the drain's.
+	if err := evict(cs, onNone); !refusedByGuard(err) {
+		t.Fatalf("eviction of %s (on no node) under the drain's grant: %v", onNone, err)
+	}
+	if terminating(t, onNone) {
+		t.Fatalf("%s was evicted", onNone)
+	}
+	asked := asker.n.Load()
+	if asked != 2 {
+		t.Fatalf("the two foreign evictions asked %d times, want 2 (questions %v)", asked, asker.asked())
+	}
+	select {
+	case why := <-closed:
+		t.Fatalf("the grant closed (%s) before the drain's last eviction", why)
+	default:
+	}
+	if err := evict(cs, onA[1]); err != nil {
+		t.Fatalf("evict %s: %v", onA[1], err)
+	}
+	if asker.n.Load() != asked {
+		t.Fatalf("the drain's last eviction asked (questions %v)", asker.asked())
+	}
+	waitCompleted(t, closed)
+	if n := h.elevated(func(ev audit.Record) bool { return ev.Subresource == "eviction" }); n != len(onA) {
+		t.Fatalf("%d elevated evictions in the audit trail, want %d", n, len(onA))
+	}
+}

@@ -46,6 +46,20 @@ func TestScopedGrantAgainstRealServer(t *testing.T) {
 	}
 }
 
+// waitCompleted waits for the one-shot grant behind closed (a window
+// OnClose feed) to close as completed.
+func waitCompleted(t *testing.T, closed <-chan stepup.CloseReason) {
+	t.Helper()
+	select {
+	case why := <-closed:
+		if why != stepup.CloseCompleted {
+			t.Fatalf("closed: %s", why)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the one-shot grant stayed open")
+	}
+}
+
 // TestOneShotRevokedAgainstRealServer: a one-shot ServiceAccount grant is
 // closed right after its delete completes, and its token Secret deleted.
 func TestOneShotRevokedAgainstRealServer(t *testing.T) {
@@ -59,14 +73,7 @@ func TestOneShotRevokedAgainstRealServer(t *testing.T) {
 	if err := h.client(t, cluster.ContextProd).CoreV1().Pods("shop").Delete(context.Background(), a, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case why := <-closed:
-		if why != stepup.CloseCompleted {
-			t.Fatalf("closed: %s", why)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the one-shot grant stayed open")
-	}
+	waitCompleted(t, closed)
 	poll(t, 15*time.Second, func() bool { return len(grantSecrets(t)) == 0 })
 	if asker.seen[0].Scope == nil || !asker.seen[0].OneShot {
 		t.Fatalf("the asker was not told the scope: %+v", asker.seen[0])
