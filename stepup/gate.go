@@ -423,10 +423,11 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 		len(g.opts.Screen.ActionRows().Rows) == 0 {
 		// An empty table (its title says "[0]" and no row is read), the
 		// view the key is read in (not one left behind by a command the
-		// screen has not drawn yet): K9s acts on the row under the cursor or the marked
-		// rows, there are none, and the key does nothing. Were K9s to act
-		// anyway, the gateway asks. Sanitize is the exception: it deletes
-		// from the namespace, not the table, which a filter may empty.
+		// screen has not drawn yet): K9s acts on the row under the cursor
+		// or the marked rows, there are none, and the key does nothing.
+		// Were K9s to act anyway, the gateway asks. Sanitize is the
+		// exception: it deletes from the namespace, not the table, which a
+		// filter may empty.
 		return Hold{}, false
 	}
 	ctxName := v.Context
@@ -450,6 +451,16 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 	}
 	pol := g.opts.Policy(ctxName)
 	if !pol.Protected || !pol.Requires(v.Action) {
+		return Hold{}, false
+	}
+	if v.Resource == keys.ResXray && pol.Scope == profile.ScopeOperation {
+		// The xray view is a tree: the node under the cursor (a namespace,
+		// a Deployment, a pod, a container) is no table row, and a grant
+		// from the key would name no object. It would cover none of K9s's
+		// requests, and the gateway would ask again. K9s's own dialog names
+		// the object ("Delete pod shop/web-1?"); the gateway alone asks,
+		// naming the request that goes out. A key on a node where K9s does
+		// nothing (s on a namespace) no longer prompts for nothing.
 		return Hold{}, false
 	}
 	if v.Resource == "workloads" {
@@ -479,16 +490,6 @@ func (g *Gate) needsStepUp(v keys.Verdict) (Hold, bool) {
 		// name: it would cover none of kubectl's requests, and the gateway
 		// would ask again. It alone asks, naming each. (An apply's creates
 		// name their object only in the body, which a scope cannot match.)
-		return Hold{}, false
-	}
-	if v.Resource == keys.ResXray && pol.Scope == profile.ScopeOperation {
-		// The xray view is a tree: the node under the cursor (a namespace,
-		// a Deployment, a pod, a container) is no table row, and a grant
-		// from the key would name no object. It would cover none of K9s's
-		// requests, and the gateway would ask again. K9s's own dialog names
-		// the object ("Delete pod shop/web-1?"); the gateway alone asks,
-		// naming the request that goes out. A key on a node where K9s does
-		// nothing (s on a namespace) no longer prompts for nothing.
 		return Hold{}, false
 	}
 	if !mapped {
