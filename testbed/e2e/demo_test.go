@@ -102,14 +102,8 @@ func TestMakeDemo(t *testing.T) {
 		t.Fatalf("demo exit %d, %v\n%s", code, err, term.Screen())
 	}
 	assertRestored(t, term)
-	deadline := time.Now().Add(20 * time.Second)
-	for _, p := range procs {
-		for alive(p.pid) {
-			if time.Now().After(deadline) {
-				t.Fatalf("process %d (%s) still running after the demo ended", p.pid, p.name)
-			}
-			time.Sleep(50 * time.Millisecond) // polling /proc with a deadline
-		}
+	if err := waitGone(procs, 20*time.Second); err != nil {
+		t.Fatalf("after the demo ended: %v", err)
 	}
 }
 

@@ -270,7 +270,7 @@ func ansiStrip(b []byte) string { return ansi.Strip(string(b)) }
 // kubectl) and waits until they are gone. K9s outlives a killed guard for
 // a moment (it exits on the pty's hang-up) and saves its config into HOME
 // on the way out, while a test's TempDir cleanup is removing it ("directory
-// not empty"). The error names a process still running after 20 s.
+// not empty"). The error names a process still running 20 s after.
 func (t *Term) CloseTree() error {
 	var tree []proc
 	select {
@@ -282,11 +282,17 @@ func (t *Term) CloseTree() error {
 	for _, p := range tree {
 		_ = syscall.Kill(p.pid, syscall.SIGKILL)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for _, p := range tree {
+	return waitGone(tree, 20*time.Second)
+}
+
+// waitGone waits until none of procs runs; the error names the first
+// still running when within has passed.
+func waitGone(procs []proc, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for _, p := range procs {
 		for alive(p.pid) {
 			if time.Now().After(deadline) {
-				return fmt.Errorf("%s (pid %d) still runs after its parent was ended", p.name, p.pid)
+				return fmt.Errorf("process %d (%s) still runs after %s", p.pid, p.name, within)
 			}
 			time.Sleep(10 * time.Millisecond) // polling /proc with a deadline
 		}
